@@ -1,0 +1,76 @@
+"""Source text in, new source text and findings out: no files, no printing."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from .findings import Edit, Finding
+from .knowledge import PREFILTER_ALL, PREFILTER_ANY
+
+
+class ParseError(Exception):
+    """The source is not valid Python; str() is one line."""
+
+    def __init__(self, message: str, line: int = 0, column: int = 0):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Analysis:
+    new_source: str
+    findings: list[Finding] = field(default_factory=list)
+    edits: list[Edit] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.edits)
+
+
+def may_have_findings(source: bytes) -> bool:
+    """A cheap, conservative test on the raw bytes: False only when no finding is possible."""
+    return all(token in source for token in PREFILTER_ALL) and any(token in source for token in PREFILTER_ANY)
+
+
+def analyze(source: str) -> Analysis:
+    """Run the visitor over `source`. Raises ParseError when libcst cannot parse it."""
+    if not may_have_findings(source.encode("utf-8", "surrogatepass")):
+        return Analysis(source)
+    # libcst is imported only when a file must be parsed: start-up stays small.
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper
+
+    from .visitor import BatchNormVisitor
+
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        raise ParseError(f"cannot parse: {error.message}", error.raw_line, error.raw_column + 1) from None
+    except RecursionError:
+        raise ParseError("cannot parse: too deeply nested") from None
+    visitor = BatchNormVisitor()
+    try:
+        new_module = MetadataWrapper(module, unsafe_skip_copy=True).visit(visitor)
+    except RecursionError:
+        raise ParseError("cannot analyse: too deeply nested") from None
+    new_source = new_module.code if visitor.edits else source
+    return Analysis(new_source, sorted(visitor.findings, key=_position), visitor.edits)
+
+
+def fix_source(source: str) -> tuple[str, list[Finding]]:
+    """The fixed source and every finding, with `fixed=True` on the ones the fix resolved."""
+    analysis = analyze(source)
+    findings = [dataclasses.replace(f, fixed=f.fixable) for f in analysis.findings]
+    return analysis.new_source, findings
+
+
+def check_source(source: str) -> list[Finding]:
+    """Every finding in `source`; nothing is changed."""
+    return analyze(source).findings
+
+
+def _position(finding: Finding) -> tuple[int, int, str]:
+    return finding.line, finding.column, finding.code
