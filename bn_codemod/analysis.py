@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 from dataclasses import dataclass, field
 
@@ -48,7 +49,7 @@ def analyze(source: str) -> Analysis:
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
-        raise ParseError(f"cannot parse: {error.message}", error.raw_line, error.raw_column + 1) from None
+        raise _explain_parse_failure(source, error.message) from None
     except RecursionError:
         raise ParseError("cannot parse: too deeply nested") from None
     visitor = BatchNormVisitor()
@@ -58,6 +59,18 @@ def analyze(source: str) -> Analysis:
         raise ParseError("cannot analyse: too deeply nested") from None
     new_source = new_module.code if visitor.edits else source
     return Analysis(new_source, sorted(visitor.findings, key=_position), visitor.edits)
+
+
+def _explain_parse_failure(source: str, libcst_message: str) -> ParseError:
+    """CPython's own message and line when it rejects the file too: shorter and exact."""
+    try:
+        compile(source, "<file>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as error:
+        return ParseError(f"cannot parse: {error.msg}", error.lineno or 0, error.offset or 0)
+    except (ValueError, RecursionError, MemoryError) as error:
+        return ParseError(f"cannot parse: {error}")
+    first_line = libcst_message.strip().splitlines()[0] if libcst_message.strip() else "unknown error"
+    return ParseError(f"libcst cannot parse this file (CPython can): {first_line[:200]}")
 
 
 def fix_source(source: str) -> tuple[str, list[Finding]]:

@@ -1,0 +1,122 @@
+"""Command line: arguments in, exit code out. The analysis lives elsewhere."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Optional, Sequence
+
+from . import __version__
+from .report import finding_line, summary, write_errors, write_text
+from .runner import FileOutcome, Mode, process_path, process_source
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+_EXAMPLES = """\
+examples:
+  bn-codemod src/                 rewrite every BatchNorm-family constructor in place
+  bn-codemod --check src/         list unpatched uses; exit 1 if any (for CI)
+  bn-codemod --diff src/          show what would change; write nothing
+  cat model.py | bn-codemod -     read stdin, write the fixed source to stdout
+
+exit codes:
+  0  nothing left to report
+  1  findings remain (with --check/--diff: anything to change or report)
+  2  a file could not be processed, or a path does not exist
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bn-codemod",
+        description="Find and fix PyTorch BatchNorm layers that break torch.func.vmap "
+        "(sets track_running_stats=False).",
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="files or directories; '-' reads stdin")
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument("--check", action="store_true", help="report only; exit 1 if anything is found")
+    action.add_argument("--diff", action="store_true", help="print a unified diff of the fixes; write nothing")
+    parser.add_argument(
+        "--exclude", action="append", default=[], metavar="GLOB", help="skip matching files or directories (repeatable)"
+    )
+    parser.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="apply excludes to files named explicitly too (for pre-commit, which names every file)",
+    )
+    parser.add_argument("--stdin-filename", metavar="NAME", help="the name to report for '-'")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    parser.add_argument("--version", action="version", version=f"bn-codemod {__version__}")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    options = build_parser().parse_args(argv)
+    mode = Mode.CHECK if options.check else Mode.DIFF if options.diff else Mode.FIX
+    try:
+        if "-" in options.paths:
+            return _run_stdin(options, mode)
+        return _run_paths(options, mode)
+    except KeyboardInterrupt:
+        sys.stderr.write("error: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_ERROR
+
+
+def _run_paths(options: argparse.Namespace, mode: Mode) -> int:
+    from .files import discover_files
+
+    paths, discovery_errors = discover_files(
+        options.paths, exclude=options.exclude, force_exclude=options.force_exclude
+    )
+    for problem in discovery_errors:
+        sys.stderr.write(f"error: {problem.path}: {problem.message}\n")
+    outcomes = [process_path(str(path), mode) for path in paths]
+    write_errors(outcomes, sys.stderr)
+    if mode is Mode.DIFF and not options.quiet:
+        for outcome in outcomes:
+            sys.stdout.write(outcome.diff)
+    write_text(outcomes, mode, sys.stdout, quiet=options.quiet)
+    return _exit_code(outcomes, mode, has_errors=bool(discovery_errors))
+
+
+def _run_stdin(options: argparse.Namespace, mode: Mode) -> int:
+    from .source import SourceError, decode_source
+
+    if len(options.paths) > 1:
+        sys.stderr.write("error: '-' (stdin) cannot be combined with other paths\n")
+        return EXIT_ERROR
+    name = options.stdin_filename or "-"
+    raw = sys.stdin.buffer.read()
+    try:
+        outcome = process_source(decode_source(raw, name), mode, write=False)
+    except SourceError as error:
+        outcome = FileOutcome(name, error=str(error))
+    write_errors([outcome], sys.stderr)
+    if mode is Mode.FIX:
+        # Always echo code back, so `cmd < a.py > b.py` never loses it on an error.
+        sys.stdout.buffer.write(outcome.new_bytes if outcome.new_bytes is not None else raw)
+        sys.stdout.flush()
+        if not options.quiet:
+            for finding in outcome.findings:
+                sys.stderr.write(finding_line(name, finding) + "\n")
+            sys.stderr.write(summary([outcome], mode) + "\n")
+    else:
+        if mode is Mode.DIFF and not options.quiet:
+            sys.stdout.write(outcome.diff)
+        write_text([outcome], mode, sys.stdout, quiet=options.quiet)
+    return _exit_code([outcome], mode, has_errors=False)
+
+
+def _exit_code(outcomes: list[FileOutcome], mode: Mode, has_errors: bool) -> int:
+    if has_errors or any(outcome.error for outcome in outcomes):
+        return EXIT_ERROR
+    findings = [f for outcome in outcomes for f in outcome.findings]
+    if mode is Mode.FIX:
+        return EXIT_FINDINGS if any(not f.fixed for f in findings) else EXIT_CLEAN
+    return EXIT_FINDINGS if findings else EXIT_CLEAN
