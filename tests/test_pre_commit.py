@@ -1,0 +1,87 @@
+"""The two hooks of .pre-commit-hooks.yaml, run for real by pre-commit against this checkout."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+MODEL = "import torch.nn as nn\n\nnorm = nn.BatchNorm2d(8)\n"
+FIXED = "import torch.nn as nn\n\nnorm = nn.BatchNorm2d(8, track_running_stats=False)\n"
+
+
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory):
+    # One hook environment for the module: building it (pip install of this checkout) is the slow part.
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.fixture
+def user_repo(tmp_path, pre_commit_home):
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(pre_commit_home),
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+    }
+
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, env=env, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "model.py").write_text(MODEL)
+    (tmp_path / "notes.txt").write_text("nn.BatchNorm2d(8)\n")
+    git("add", ".")
+    git("commit", "-qm", "init")
+    return tmp_path, env
+
+
+def try_repo(hook_id: str, repo: Path, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO_ROOT), hook_id, "--all-files"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_fixer_hook_fails_and_fixes_then_passes(user_repo):
+    repo, env = user_repo
+
+    first = try_repo("bn-codemod", repo, env)
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "files were modified by this hook" in first.stdout
+    assert (repo / "model.py").read_text() == FIXED
+    assert (repo / "notes.txt").read_text() == "nn.BatchNorm2d(8)\n", "only Python files are given to the hook"
+
+    second = try_repo("bn-codemod", repo, env)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert (repo / "model.py").read_text() == FIXED
+
+
+def test_check_hook_fails_without_modifying(user_repo):
+    repo, env = user_repo
+
+    result = try_repo("bn-codemod-check", repo, env)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "model.py:3:8: BN001 " in result.stdout
+    assert "files were modified" not in result.stdout
+    assert (repo / "model.py").read_text() == MODEL
+
+
+def test_the_hook_environment_has_no_torch(pre_commit_home, user_repo):
+    """The hook installs bn-codemod with libcst only: never torch."""
+    repo, env = user_repo
+    try_repo("bn-codemod-check", repo, env)
+    installed = [p.name.lower() for p in Path(pre_commit_home).rglob("site-packages/*")]
+    assert any(name.startswith("libcst") for name in installed)
+    assert not any(name.startswith("torch") for name in installed)
