@@ -1,0 +1,554 @@
+"""Find the files to lint, the way ruff and black do.
+
+Directories are pruned before they are listed (default names, virtual environments, `exclude`
+globs, .gitignore rules), so a large ignored tree costs a single directory entry.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+DEFAULT_EXCLUDED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        "__pycache__",
+        "build",
+        "dist",
+        "node_modules",
+        ".eggs",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".bn_codemod_cache",
+    }
+)
+EGG_INFO_SUFFIX = ".egg-info"
+VENV_MARKER = "pyvenv.cfg"  # written by venv and virtualenv into every environment root
+GITIGNORE = ".gitignore"
+
+
+@dataclass(frozen=True)
+class DiscoveryError:
+    path: str  # as the user gave it (a directory found during the walk: as it would be shown)
+    message: str  # one line, e.g. "path does not exist"
+
+
+def discover_files(
+    paths: Sequence[str],
+    exclude: Sequence[str] = (),
+    extensions: Sequence[str] = (".py", ".pyi"),
+    force_exclude: bool = False,
+) -> tuple[list[Path], list[DiscoveryError]]:
+    """Expand `paths` into the files to process, plus the problems met on the way.
+
+    Files named explicitly are always kept unless `force_exclude` is set; directories are walked
+    for files ending with one of `extensions`, skipping default directories, virtual environments,
+    `exclude` globs and .gitignore'd paths. Never raises.
+    """
+    discovery = _Discovery(_as_strings(exclude), tuple(_as_strings(extensions)), force_exclude)
+    for given in _as_strings(paths):
+        discovery.add(given)
+    return discovery.files, discovery.errors
+
+
+def _as_strings(values: Sequence[str] | str) -> list[str]:
+    # A bare string is one value, not a sequence of characters.
+    if isinstance(values, (str, os.PathLike)):
+        values = [values]
+    return [os.fspath(value) for value in values]
+
+
+class _Discovery:
+    def __init__(self, exclude: list[str], extensions: tuple[str, ...], force_exclude: bool):
+        self.files: list[Path] = []
+        self.errors: list[DiscoveryError] = []
+        self._seen: set[str] = set()
+        self._cwd = os.getcwd()
+        self._cwd_prefix = self._cwd.rstrip(os.sep) + os.sep
+        self._excludes = _ExcludeGlobs(exclude, self._cwd)
+        self._extensions = extensions
+        self._force_exclude = force_exclude
+        self._gitignores: dict[str, GitIgnore | None] = {}
+        self._repo_roots: dict[str, str | None] = {}
+        self._excluded_dirs: dict[str, bool] = {}
+
+    def add(self, given: str) -> None:
+        try:
+            mode = os.stat(given).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            self.errors.append(DiscoveryError(given, "path does not exist"))
+            return
+        except (OSError, ValueError) as err:  # ValueError: embedded NUL byte
+            self.errors.append(DiscoveryError(given, f"cannot access path: {_describe(err)}"))
+            return
+        is_dir = stat.S_ISDIR(mode)
+        if self._force_exclude and self._is_force_excluded(given, is_dir):
+            return
+        if not is_dir:
+            self._keep(Path(given), os.path.abspath(given))
+            return
+        root_abs = os.path.abspath(given)
+        # Sorting the native relative strings sorts the displayed paths: they share the root's prefix.
+        for relative in sorted(relative.replace("/", os.sep) for relative in self._walk(given, root_abs)):
+            self._keep(Path(given, relative), os.path.join(root_abs, relative))
+
+    def _keep(self, path: Path, key: str) -> None:
+        # `key` is the normalized absolute spelling, so `src/a.py` and `/repo/src/a.py` count once;
+        # symlinks are not resolved, so a link and its target are two files, as for ruff.
+        if key not in self._seen:
+            self._seen.add(key)
+            self.files.append(path)
+
+    def _walk(self, root: str, root_abs: str) -> list[str]:
+        """Paths (relative to `root`, `/`-separated) of the matching files below `root`."""
+        repo_root = self._repo_root(root_abs)
+        if repo_root is None:
+            # Outside a repository nothing tells where the project ends: only the walk's own .gitignores apply.
+            anchor_prefix, ignores = "", ()
+        else:
+            anchor_prefix = _with_slash(_relative_posix(root_abs, repo_root))
+            ignores = self._ignores_above(repo_root, anchor_prefix)
+        cwd_prefix = _with_slash(self._cwd_relative(root_abs))
+        extensions = self._extensions
+        found: list[str] = []
+        errors: list[DiscoveryError] = []
+        pending: list[tuple[str, str, tuple[tuple[int, GitIgnore], ...]]] = [(root, "", ignores)]
+        while pending:
+            dir_path, rel_prefix, ignores = pending.pop()
+            try:
+                with os.scandir(dir_path) as listing:
+                    entries = list(listing)
+            except OSError as err:
+                shown = dir_path if dir_path == root else str(Path(dir_path))
+                errors.append(DiscoveryError(shown, f"cannot list directory: {_describe(err)}"))
+                continue
+            names = {entry.name for entry in entries}
+            if rel_prefix and VENV_MARKER in names:
+                continue  # a virtual environment, whatever its name
+            if GITIGNORE in names:
+                gitignore = self._load_gitignore(os.path.join(dir_path, GITIGNORE))
+                if gitignore is not None:
+                    ignores = ignores + ((len(anchor_prefix) + len(rel_prefix), gitignore),)
+            for entry in entries:
+                name = entry.name
+                rel = rel_prefix + name
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        if (
+                            name in DEFAULT_EXCLUDED_DIRS
+                            or name.endswith(EGG_INFO_SUFFIX)
+                            or self._excludes.matches(name, cwd_prefix + rel)
+                            or _is_ignored(ignores, anchor_prefix + rel, is_dir=True)
+                        ):
+                            continue
+                        pending.append((entry.path, rel + "/", ignores))
+                    # is_file() follows symlinks: linked files count, links to directories do not.
+                    elif (
+                        name.endswith(extensions)
+                        and entry.is_file()
+                        and not self._excludes.matches(name, cwd_prefix + rel)
+                        and not _is_ignored(ignores, anchor_prefix + rel, is_dir=False)
+                    ):
+                        found.append(rel)
+                except OSError:
+                    continue  # the entry vanished or cannot be examined
+        self.errors.extend(sorted(errors, key=lambda error: error.path))  # listing order is the filesystem's
+        return found
+
+    def _ignores_above(self, repo_root: str, anchor_prefix: str) -> tuple[tuple[int, GitIgnore], ...]:
+        """Rules from .git/info/exclude and the .gitignores between the repository root and the walk root."""
+        ignores: list[tuple[int, GitIgnore]] = []
+        info_exclude = os.path.join(repo_root, ".git", "info", "exclude")
+        if os.path.isfile(info_exclude):
+            gitignore = self._load_gitignore(info_exclude)
+            if gitignore is not None:
+                ignores.append((0, gitignore))  # lowest precedence, below every .gitignore
+        directory, prefix = repo_root, ""
+        for part in anchor_prefix.split("/")[:-1]:  # the walk root's own .gitignore is read by the walk
+            candidate = os.path.join(directory, GITIGNORE)
+            if os.path.isfile(candidate):
+                gitignore = self._load_gitignore(candidate)
+                if gitignore is not None:
+                    ignores.append((len(prefix), gitignore))
+            directory, prefix = os.path.join(directory, part), prefix + part + "/"
+        return tuple(ignores)
+
+    def _load_gitignore(self, path: str) -> GitIgnore | None:
+        key = os.path.abspath(path)
+        if key in self._gitignores:
+            return self._gitignores[key]
+        gitignore = None
+        try:
+            # surrogateescape keeps undecodable bytes comparable with os.scandir names; newline=""
+            # because git splits on \n only.
+            with open(path, encoding="utf-8", errors="surrogateescape", newline="") as handle:
+                text = handle.read()
+        except OSError as err:
+            self.errors.append(DiscoveryError(str(Path(path)), f"cannot read .gitignore: {_describe(err)}"))
+        else:
+            gitignore = GitIgnore.from_text(text)
+            if not gitignore:
+                gitignore = None
+        self._gitignores[key] = gitignore
+        return gitignore
+
+    def _repo_root(self, directory: str) -> str | None:
+        """The nearest directory at or above `directory` holding `.git` (a directory, or a file in worktrees)."""
+        visited = []
+        current = directory
+        while current not in self._repo_roots:
+            visited.append(current)
+            if os.path.exists(os.path.join(current, ".git")):
+                self._repo_roots[current] = current
+                break
+            parent = os.path.dirname(current)
+            if parent == current:
+                self._repo_roots[current] = None
+                break
+            current = parent
+        root = self._repo_roots[current]
+        for seen in visited:
+            self._repo_roots[seen] = root
+        return root
+
+    def _is_force_excluded(self, given: str, is_dir: bool) -> bool:
+        """Whether `given` or a directory it lies in is excluded (ruff's --force-exclude; .gitignore not consulted)."""
+        absolute = os.path.abspath(given)
+        cwd_relative = self._cwd_relative(absolute)
+        # Only directories below the working directory (or else the repository root) are checked,
+        # so a checkout living in e.g. /home/me/build/ is not excluded wholesale.
+        if cwd_relative != ".." and not cwd_relative.startswith("../") and not os.path.isabs(cwd_relative):
+            base, parts = self._cwd, cwd_relative.split("/") if cwd_relative else []
+        else:
+            repo_root = self._repo_root(os.path.dirname(absolute))
+            if repo_root is not None and repo_root != absolute:
+                base, parts = repo_root, _relative_posix(absolute, repo_root).split("/")
+            else:
+                base, parts = os.path.dirname(absolute), [os.path.basename(absolute)]
+        if not parts:
+            return False
+        directory = base.rstrip(os.sep)
+        for name in parts[:-1]:
+            directory = directory + os.sep + name
+            if self._is_excluded_dir(directory, name):
+                return True
+        if is_dir:
+            return self._is_excluded_dir(absolute, parts[-1])
+        return self._excludes.matches(parts[-1], cwd_relative)
+
+    def _is_excluded_dir(self, directory: str, name: str) -> bool:
+        # Cached: pre-commit names many files in the same few directories.
+        if directory not in self._excluded_dirs:
+            self._excluded_dirs[directory] = (
+                name in DEFAULT_EXCLUDED_DIRS
+                or name.endswith(EGG_INFO_SUFFIX)
+                or self._excludes.matches(name, self._cwd_relative(directory))
+                or os.path.isfile(os.path.join(directory, VENV_MARKER))
+            )
+        return self._excluded_dirs[directory]
+
+    def _cwd_relative(self, absolute: str) -> str:
+        """`/`-separated path relative to the working directory; '' for the directory itself."""
+        if absolute.startswith(self._cwd_prefix):  # fast path: both are normalized absolute paths
+            return absolute[len(self._cwd_prefix) :].replace(os.sep, "/")
+        relative = _relative_posix(absolute, self._cwd)
+        return "" if relative == "." else relative
+
+
+def _relative_posix(path: str, start: str) -> str:
+    try:
+        relative = os.path.relpath(path, start)
+    except ValueError:  # Windows: another drive
+        relative = path
+    return relative.replace(os.sep, "/")
+
+
+def _with_slash(relative: str) -> str:
+    return "" if relative in ("", ".") else relative + "/"
+
+
+def _describe(err: Exception) -> str:
+    if isinstance(err, PermissionError):
+        return "permission denied"
+    text = getattr(err, "strerror", None) or str(err)
+    return text.splitlines()[0].lower() if text else type(err).__name__
+
+
+def _is_ignored(ignores: Sequence[tuple[int, GitIgnore]], anchor_rel: str, is_dir: bool) -> bool:
+    # The deepest .gitignore that has an opinion decides, as in git.
+    for prefix_length, gitignore in reversed(ignores):
+        verdict = gitignore.match(anchor_rel[prefix_length:], is_dir)
+        if verdict is not None:
+            return verdict
+    return False
+
+
+class _ExcludeGlobs:
+    """`exclude` patterns: matched against an entry's name, or its path relative to the working directory."""
+
+    def __init__(self, patterns: Iterable[str], cwd: str):
+        name_sources: list[str] = []
+        path_sources: list[str] = []
+        for pattern in patterns:
+            pattern = pattern.replace(os.sep, "/")
+            if os.path.isabs(pattern):
+                pattern = _relative_posix(pattern, cwd)
+            pattern = posixpath.normpath(pattern) if pattern else ""
+            if pattern in ("", "."):
+                continue
+            # `dir/**` excludes everything inside dir: matching dir itself too saves listing it.
+            alternatives = [pattern, pattern[:-3]] if pattern.endswith("/**") else [pattern]
+            sources = path_sources if "/" in pattern else name_sources
+            for alternative in alternatives:
+                source = _glob_to_regex(alternative)
+                if source is not None:
+                    sources.append(source)
+        self._name = _compile_alternatives(name_sources)
+        self._path = _compile_alternatives(path_sources)
+
+    def matches(self, name: str, cwd_relative: str) -> bool:
+        return bool(
+            (self._name is not None and self._name.fullmatch(name))
+            or (self._path is not None and self._path.fullmatch(cwd_relative))
+        )
+
+
+def _compile_alternatives(sources: list[str]) -> re.Pattern[str] | None:
+    if not sources:
+        return None
+    return re.compile("|".join(f"(?:{source})" for source in sources), re.DOTALL)
+
+
+class GitIgnore:
+    """The rules of one .gitignore file, matched against `/`-separated paths relative to its directory.
+
+    Rules without a slash match the name alone, the others the whole path; each kind is compiled into
+    one regex whose alternatives run from the file's last rule to its first, so the alternative that
+    matches is the deciding rule of that kind (git: last match wins) and costs one regex call.
+    """
+
+    def __init__(self, lines: Iterable[str]):
+        self._negated: list[bool] = []
+        name_rules: list[tuple[int, str]] = []
+        path_rules: list[tuple[int, str]] = []
+        for line in lines:
+            rule = _parse_gitignore_line(line)
+            if rule is not None:
+                source, negated, anchored = rule
+                (path_rules if anchored else name_rules).append((len(self._negated), source))
+                self._negated.append(negated)
+        self._name_regex, self._name_rule_by_group = _compile_last_first(name_rules)
+        self._path_regex, self._path_rule_by_group = _compile_last_first(path_rules)
+
+    @classmethod
+    def from_text(cls, text: str) -> GitIgnore:
+        return cls(text.lstrip("\ufeff").split("\n"))
+
+    def __bool__(self) -> bool:
+        return bool(self._negated)
+
+    def match(self, path: str, is_dir: bool) -> bool | None:
+        """True if `path` is ignored, False if a `!` rule re-includes it, None if no rule matches it."""
+        # Directories get a trailing slash: rules ending in `/` require it, the others accept it.
+        suffix = "/" if is_dir else ""
+        deciding_rule = -1
+        if self._name_regex is not None:
+            found = self._name_regex.fullmatch(path.rpartition("/")[2] + suffix)
+            if found is not None:
+                deciding_rule = self._name_rule_by_group[found.lastindex or 0]
+        if self._path_regex is not None:
+            found = self._path_regex.fullmatch(path + suffix)
+            if found is not None:
+                deciding_rule = max(deciding_rule, self._path_rule_by_group[found.lastindex or 0])
+        if deciding_rule < 0:
+            return None
+        return not self._negated[deciding_rule]
+
+
+def _compile_last_first(rules: list[tuple[int, str]]) -> tuple[re.Pattern[str] | None, list[int]]:
+    """One regex with a group per rule, last rule first, and the rule index for each group number."""
+    if not rules:
+        return None, []
+    rules = rules[::-1]
+    regex = re.compile("|".join(f"({source})" for _, source in rules), re.DOTALL)
+    return regex, [-1] + [index for index, _ in rules]  # group numbers start at 1
+
+
+def _parse_gitignore_line(line: str) -> tuple[str, bool, bool] | None:
+    """(regex source, negated, anchored) for one .gitignore line; None for blanks, comments, malformed patterns.
+
+    An anchored source matches the path relative to the .gitignore's directory, the others the name.
+    """
+    if line.endswith("\r"):
+        line = line[:-1]
+    if not line or line.startswith("#"):
+        return None
+    line = _trim_trailing_spaces(line)
+    negated = line.startswith("!")
+    if negated:
+        line = line[1:]
+    dir_only = line.endswith("/")
+    if dir_only:
+        line = line[:-1]
+    anchored = "/" in line  # a leading or middle slash ties the pattern to the .gitignore's directory
+    if line.startswith("/"):
+        line = line[1:]
+    if not line:
+        return None
+    source = _glob_to_regex(line)
+    if source is None:
+        return None
+    return source + ("/" if dir_only else "/?"), negated, anchored
+
+
+def _trim_trailing_spaces(line: str) -> str:
+    """Drop trailing spaces unless escaped with a backslash (git's trim_trailing_spaces)."""
+    if not line.endswith(" "):
+        return line
+    first_trailing_space = None
+    index = 0
+    while index < len(line):
+        char = line[index]
+        if char == " ":
+            if first_trailing_space is None:
+                first_trailing_space = index
+        else:
+            first_trailing_space = None
+            if char == "\\":
+                index += 1  # the escaped character is never trimmed
+        index += 1
+    return line if first_trailing_space is None else line[:first_trailing_space]
+
+
+def _glob_to_regex(pattern: str) -> str | None:
+    """Regex source for a git wildmatch pattern (`*` stays within one path segment, `**` spans segments).
+
+    None if the pattern is malformed (unclosed `[`, trailing backslash): git never matches those.
+    """
+    out: list[str] = []
+    index, length = 0, len(pattern)
+    while index < length:
+        char = pattern[index]
+        if char == "*":
+            end = index
+            while end < length and pattern[end] == "*":
+                end += 1
+            starts_segment = index == 0 or pattern[index - 1] == "/"
+            if end - index >= 2 and starts_segment and end == length:
+                out.append(".+")  # `x/**`: everything inside x, not x itself
+            elif end - index >= 2 and starts_segment and pattern[end] == "/":
+                out.append("(?:.*/)?")  # `**/` and `/**/`: zero or more directories
+                end += 1
+            else:
+                out.append("[^/]*")  # other runs of stars are plain `*`
+            index = end
+        elif char == "?":
+            out.append("[^/]")
+            index += 1
+        elif char == "[":
+            bracket = _bracket_to_regex(pattern, index + 1)
+            if bracket is None:
+                return None
+            out.append(bracket[0])
+            index = bracket[1]
+        elif char == "\\":
+            if index + 1 == length:
+                return None
+            out.append(re.escape(pattern[index + 1]))
+            index += 2
+        else:
+            out.append(re.escape(char))
+            index += 1
+    return "".join(out)
+
+
+_POSIX_CLASSES = {
+    "alnum": "a-zA-Z0-9",
+    "alpha": "a-zA-Z",
+    "blank": " \\t",
+    "cntrl": "\\x00-\\x1f\\x7f",
+    "digit": "0-9",
+    "graph": "\\x21-\\x7e",
+    "lower": "a-z",
+    "print": "\\x20-\\x7e",
+    "punct": "!-/:-@\\[-`{-~",
+    "space": " \\t\\n\\r\\f\\v",
+    "upper": "A-Z",
+    "xdigit": "0-9A-Fa-f",
+}
+
+
+def _bracket_to_regex(pattern: str, index: int) -> tuple[str, int] | None:
+    """Regex for the bracket expression opening just before `index`, and the index after its `]`.
+
+    Follows git's wildmatch: `!` or `^` negates, a `]` first is literal, backslash escapes,
+    `[:class:]` names, and a bracket never matches `/`. None if malformed.
+    """
+    length = len(pattern)
+    negated = index < length and pattern[index] in "!^"
+    if negated:
+        index += 1
+    items: list[str] = []
+    previous: str | None = None  # last single character, the start of a possible range
+    first = True
+    while True:
+        if index >= length:
+            return None
+        char = pattern[index]
+        if char == "]" and not first:
+            index += 1
+            break
+        first = False
+        if char == "\\":
+            index += 1
+            if index >= length:
+                return None
+            previous = pattern[index]
+            items.append(re.escape(previous))
+        elif char == "-" and previous is not None and index + 1 < length and pattern[index + 1] != "]":
+            index += 1
+            high = pattern[index]
+            if high == "\\":
+                index += 1
+                if index >= length:
+                    return None
+                high = pattern[index]
+            if previous <= high:
+                items.append(f"{re.escape(previous)}-{re.escape(high)}")
+            previous = None
+        elif char == "[" and pattern.startswith(":", index + 1):
+            close = pattern.find("]", index + 2)
+            if close == -1:
+                return None
+            if close - 1 < index + 2 or pattern[close - 1] != ":":
+                previous = "["  # no `:]`, so a literal `[`
+                items.append(re.escape("["))
+            else:
+                class_body = _POSIX_CLASSES.get(pattern[index + 2 : close - 1])
+                if class_body is None:
+                    return None
+                items.append(class_body)
+                previous = None
+                index = close
+        else:
+            previous = char
+            items.append(re.escape(char))
+        index += 1
+    body = "".join(items)
+    if negated:
+        return f"[^{body}/]", index
+    if not body:
+        return "(?!)", index  # only empty ranges: matches nothing
+    return f"(?!/)[{body}]", index
