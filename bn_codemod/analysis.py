@@ -5,9 +5,10 @@ from __future__ import annotations
 import ast
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Sequence
 
 from .findings import Edit, Finding
-from .knowledge import PREFILTER_ALL, PREFILTER_ANY
+from .knowledge import PREFILTER_ROOTS, PREFILTER_TOKENS
 
 
 class ParseError(Exception):
@@ -31,14 +32,21 @@ class Analysis:
         return bool(self.edits)
 
 
-def may_have_findings(source: bytes) -> bool:
+def may_have_findings(source: bytes, extra_classes: Sequence[str] = ()) -> bool:
     """A cheap, conservative test on the raw bytes: False only when no finding is possible."""
-    return all(token in source for token in PREFILTER_ALL) and any(token in source for token in PREFILTER_ANY)
+    roots, tokens = PREFILTER_ROOTS, PREFILTER_TOKENS
+    if extra_classes:
+        roots = (*roots, *(name.split(".", 1)[0].encode() for name in extra_classes))
+        tokens = (*tokens, *(name.rsplit(".", 1)[-1].encode() for name in extra_classes))
+    return any(root in source for root in roots) and any(token in source for token in tokens)
 
 
-def analyze(source: str) -> Analysis:
-    """Run the visitor over `source`. Raises ParseError when libcst cannot parse it."""
-    if not may_have_findings(source.encode("utf-8", "surrogatepass")):
+def analyze(source: str, extra_classes: Sequence[str] = ()) -> Analysis:
+    """Run the visitor over `source`. Raises ParseError when libcst cannot parse it.
+
+    `extra_classes`: qualified names of in-house norm classes that take track_running_stats.
+    """
+    if not may_have_findings(source.encode("utf-8", "surrogatepass"), extra_classes):
         return Analysis(source)
     # libcst is imported only when a file must be parsed: start-up stays small.
     import libcst as cst
@@ -52,7 +60,7 @@ def analyze(source: str) -> Analysis:
         raise _explain_parse_failure(source, error.message) from None
     except RecursionError:
         raise ParseError("cannot parse: too deeply nested") from None
-    visitor = BatchNormVisitor()
+    visitor = BatchNormVisitor(source, extra_classes)
     try:
         new_module = MetadataWrapper(module, unsafe_skip_copy=True).visit(visitor)
     except RecursionError:

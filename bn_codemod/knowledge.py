@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .torchvision_builders import BUILDERS, Builder
+
 CHECKED_AGAINST = "torch 2.13.0"
 
 
@@ -54,7 +56,68 @@ STAR_EXPORTS: dict[str, frozenset[str]] = {
 
 TRACKING_KEYWORD = "track_running_stats"
 
-# Substrings one of which a file must contain to hold a finding; checked on bytes before parsing.
-# Every class name above contains "Norm", and resolving any of them needs an import naming "torch".
-PREFILTER_ANY = (b"Norm",)
-PREFILTER_ALL = (b"torch",)
+
+@dataclass(frozen=True)
+class FunctionalNorm:
+    """A functional norm that updates running stats in place when given them and told to."""
+
+    qualified_names: tuple[str, ...]
+    running_stats: tuple[tuple[str, int], ...]  # (parameter, positional index) of running_mean/var
+    flag: str  # the parameter that switches the update on
+    flag_index: int
+    flag_default: bool
+
+
+FUNCTIONAL_NORMS: tuple[FunctionalNorm, ...] = (
+    # F.batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, ...)
+    FunctionalNorm(
+        ("torch.nn.functional.batch_norm",), (("running_mean", 1), ("running_var", 2)), "training", 5, False
+    ),
+    # torch.batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn)
+    FunctionalNorm(("torch.batch_norm",), (("running_mean", 3), ("running_var", 4)), "training", 5, False),
+    # F.instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True, ...)
+    FunctionalNorm(
+        ("torch.nn.functional.instance_norm",),
+        (("running_mean", 1), ("running_var", 2)),
+        "use_input_stats",
+        5,
+        True,
+    ),
+    # torch.instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, ...)
+    FunctionalNorm(
+        ("torch.instance_norm",), (("running_mean", 3), ("running_var", 4)), "use_input_stats", 5, True
+    ),
+)
+
+FUNCTIONAL_NORM_BY_QUALNAME: dict[str, FunctionalNorm] = {
+    name: functional for functional in FUNCTIONAL_NORMS for name in functional.qualified_names
+}
+
+RUNTIME_PATCH = "torch.func.replace_all_batch_norm_modules_"
+DEPRECATED_RUNTIME_PATCHES = ("functorch.experimental.replace_all_batch_norm_modules_",)
+
+PARTIAL = "functools.partial"
+
+# torchvision.ops blocks whose norm_layer defaults to BatchNorm: (norm class, positional index of norm_layer).
+# Conv2dNormActivation(in_channels, out_channels, kernel_size, stride, padding, groups, norm_layer, ...)
+NORM_ACTIVATION_BLOCKS: dict[str, tuple[str, int]] = {
+    "torchvision.ops.Conv2dNormActivation": ("BatchNorm2d", 6),
+    "torchvision.ops.misc.Conv2dNormActivation": ("BatchNorm2d", 6),
+    "torchvision.ops.Conv3dNormActivation": ("BatchNorm3d", 6),
+    "torchvision.ops.misc.Conv3dNormActivation": ("BatchNorm3d", 6),
+}
+
+# timm's create_model takes norm_layer for only some architectures: advice, never a rewrite.
+TIMM_FACTORIES = ("timm.create_model", "timm.models.create_model", "timm.models._factory.create_model")
+TORCHVISION_GET_MODEL = ("torchvision.models.get_model",)
+
+BUILDER_BY_QUALNAME: dict[str, Builder] = {
+    f"{module}.{builder.name}": builder for builder in BUILDERS for module in builder.modules
+}
+# get_model("resnet50") looks names up in torchvision's registry of float models.
+BUILDER_BY_NAME: dict[str, Builder] = {builder.name: builder for builder in BUILDERS if not builder.quantization}
+
+# Resolving any finding needs an import of one of these, and every finding's text holds one of the
+# tokens: class names contain "Norm", functionals and the runtime patch "_norm", builders "torchvision".
+PREFILTER_ROOTS = (b"torch", b"timm")
+PREFILTER_TOKENS = (b"Norm", b"_norm", b"torchvision", b"timm")

@@ -6,49 +6,85 @@ write what it returns.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional, Sequence, Union
+import dataclasses
+from typing import Optional, Sequence
 
 import libcst as cst
 from libcst.metadata import PositionProvider
 
 from . import layout
+from .arguments import UNKNOWN, Slot, find_slot, literal_value, string_literal
 from .findings import Edit, Finding
-from .knowledge import NORM_CLASS_BY_QUALNAME, TRACKING_KEYWORD, NormClass
-from .scopes import Scope, resolve, scope_for_class, scope_for_function, scope_for_module
+from .imports import ImportPlanner, insert_imports
+from .knowledge import (
+    BUILDER_BY_NAME,
+    BUILDER_BY_QUALNAME,
+    DEPRECATED_RUNTIME_PATCHES,
+    FUNCTIONAL_NORM_BY_QUALNAME,
+    NORM_ACTIVATION_BLOCKS,
+    NORM_CLASS_BY_QUALNAME,
+    PARTIAL,
+    TIMM_FACTORIES,
+    TORCHVISION_GET_MODEL,
+    TRACKING_KEYWORD,
+    FunctionalNorm,
+    NormClass,
+)
+from .scopes import Scope, dotted_name, resolve, scope_for_class, scope_for_function, scope_for_module
+from .torchvision_builders import NO_BATCHNORM, RUNTIME_ONLY, Builder
 
-
-@dataclass(frozen=True)
-class _SlotState:
-    """How a constructor call sets track_running_stats."""
-
-    tracks: Optional[bool]  # True, False, or None when it cannot be decided
-    arg_index: int = -1  # index into call.args of the argument that sets it, -1 when absent
-    positional: bool = False
-    reason: str = ""  # why it cannot be decided
+RUNTIME_ADVICE = "call torch.func.replace_all_batch_norm_modules_(model) after loading weights, where you vmap"
+LOCAL_CLASS_PREFIX = "<local>."
+# Builtins that take a class to inspect it, not to build layers with it.
+_TYPE_INSPECTING = frozenset({"isinstance", "issubclass", "type", "super", "id", "repr", "str", "print", "hash", "getattr", "hasattr", "setattr", "vars", "dir", "callable"})
 
 
 class BatchNormVisitor(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self) -> None:
+    def __init__(self, source: str, extra_classes: Sequence[str] = ()) -> None:
         super().__init__()
         self.scopes: list[Scope] = []
         self.findings: list[Finding] = []
         self.edits: list[Edit] = []
+        self.imports = ImportPlanner(source)
+        self.norm_classes: dict[str, NormClass] = dict(NORM_CLASS_BY_QUALNAME)
+        for qualified_name in extra_classes:
+            # In-house wrappers: keyword-only as far as we know, tracking by default.
+            self.norm_classes[qualified_name] = NormClass(qualified_name.rsplit(".", 1)[-1], (), True, -1)
+        self._callees: dict[int, Optional[str]] = {}  # id(Call) -> qualified name of what it calls
+        self._factory_positions: set[int] = set()  # ids of expressions where a class is a layer factory
+        self._argument_positions: set[int] = set()  # ids of positional arguments to unknown callees
+        self._subclass_reports: dict[int, str] = {}  # id(ClassDef) -> parent class name
 
     # Scopes: each is scanned for its bindings when the visitor enters it.
     def visit_Module(self, node: cst.Module) -> None:
         self.scopes.append(scope_for_module(node))
+        self._register_local_subclasses(node)
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        return insert_imports(updated_node, self.imports.added)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.scopes.append(scope_for_class(node))
 
     def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
         self.scopes.pop()
+        parent = self._subclass_reports.get(id(original_node))
+        if parent:
+            self._report(
+                original_node.name,
+                "BN008",
+                f"{original_node.name.value} subclasses {parent} and defines its own __init__, so its calls "
+                f"cannot be fixed: pass track_running_stats=False to {parent}.__init__",
+            )
         return updated_node
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        # Defaults are values in the enclosing scope: `def f(norm_layer=nn.BatchNorm2d)`.
+        for param in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params):
+            if param.default is not None:
+                self._factory_positions.add(id(param.default))
         self.scopes.append(scope_for_function(node))
 
     def leave_FunctionDef(
@@ -64,50 +100,300 @@ class BatchNormVisitor(cst.CSTTransformer):
         self.scopes.pop()
         return updated_node
 
-    # Candidates.
-    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
-        qualified_name = resolve(original_node.func, self.scopes)
-        norm_class = NORM_CLASS_BY_QUALNAME.get(qualified_name) if qualified_name else None
-        if norm_class is None:
-            return updated_node
-        state = _tracking_state(original_node.args, norm_class)
-        if state.tracks is False:
-            return updated_node
-        if state.tracks is None:
-            self._report(original_node, "BN005", f"{norm_class.name}: track_running_stats {state.reason}")
-            return updated_node
-        return self._fix_tracking(original_node, updated_node, norm_class, state)
+    # Where a class is a value that builds layers (BN002): a positive list, so stores, attribute
+    # parts, isinstance arguments, comparisons, tuples, sets and dict keys are never touched.
+    def visit_Call(self, node: cst.Call) -> None:
+        callee = resolve(node.func, self.scopes)
+        self._callees[id(node)] = callee
+        if callee is None and isinstance(node.func, cst.Name) and node.func.value in _TYPE_INSPECTING:
+            return
+        args = node.args[1:] if callee == PARTIAL else node.args
+        for arg in args:
+            if arg.keyword is not None:
+                self._factory_positions.add(id(arg.value))
+            elif not arg.star:
+                self._argument_positions.add(id(arg.value))
 
-    def _fix_tracking(
-        self, original: cst.Call, updated: cst.Call, norm_class: NormClass, state: _SlotState
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self._factory_positions.add(id(node.value))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._factory_positions.add(id(node.value))
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is not None:
+            self._factory_positions.add(id(node.value))
+
+    def visit_List(self, node: cst.List) -> None:
+        self._factory_positions.update(id(element.value) for element in node.elements)
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        self._factory_positions.add(id(node.value))
+
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        if id(node) in self._factory_positions:
+            self._factory_positions.update((id(node.body), id(node.orelse)))
+
+    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
+        if id(node) in self._factory_positions:
+            self._factory_positions.update((id(node.left), id(node.right)))
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+        return self._reference(original_node, updated_node)
+
+    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
+        if original_node.attr.value == "replace_all_batch_norm_modules_":
+            if resolve(original_node, self.scopes) in DEPRECATED_RUNTIME_PATCHES:
+                return self._replace_deprecated_attribute(original_node)
+        return self._reference(original_node, updated_node)
+
+    def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom) -> cst.ImportFrom:
+        module = dotted_name(original_node.module) if original_node.module is not None else None
+        if isinstance(original_node.names, cst.ImportStar) or original_node.relative or module is None:
+            return updated_node
+        deprecated = [
+            alias for alias in updated_node.names if f"{module}.{dotted_name(alias.name)}" in DEPRECATED_RUNTIME_PATCHES
+        ]
+        if not deprecated:
+            return updated_node
+        self._report(original_node, "BN006", _deprecated_message(module), fixable=True)
+        self._record(original_node, "replace-import", "torch.func")
+        if len(deprecated) == len(updated_node.names):
+            return updated_node.with_changes(module=cst.parse_expression("torch.func"))
+        for alias in deprecated:
+            as_name = f" as {alias.asname.name.value}" if alias.asname is not None else ""
+            self.imports.added.append(f"from torch.func import {dotted_name(alias.name)}{as_name}")
+        kept = [alias for alias in updated_node.names if alias not in deprecated]
+        kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated_node.with_changes(names=kept)
+
+    # Calls.
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        callee = self._callees.pop(id(original_node), None)
+        if callee is None:
+            return updated_node
+        norm_class = self.norm_classes.get(callee)
+        if norm_class is not None:
+            return self._constructor(original_node, updated_node, norm_class, updated_node.args, offset=0)
+        if callee == PARTIAL:
+            return self._partial(original_node, updated_node)
+        builder = BUILDER_BY_QUALNAME.get(callee)
+        if builder is not None:
+            return self._builder(original_node, updated_node, builder)
+        if callee in TORCHVISION_GET_MODEL:
+            return self._get_model(original_node, updated_node)
+        if callee in NORM_ACTIVATION_BLOCKS:
+            return self._norm_activation_block(original_node, updated_node, *NORM_ACTIVATION_BLOCKS[callee])
+        if callee in TIMM_FACTORIES:
+            self._report(
+                original_node,
+                "BN004",
+                f"timm.create_model: norm_layer works for only some architectures (ignored or a TypeError "
+                f"for the rest); {RUNTIME_ADVICE}",
+            )
+            return updated_node
+        functional = FUNCTIONAL_NORM_BY_QUALNAME.get(callee)
+        if functional is not None:
+            self._functional(original_node, callee, functional)
+        return updated_node
+
+    def _constructor(
+        self, original: cst.Call, updated: cst.Call, norm_class: NormClass, args: Sequence[cst.Arg], offset: int
     ) -> cst.Call:
-        start = self._report(
+        """BN001/BN005 for `Cls(...)`, and BN002 for `partial(Cls, ...)` where args start after Cls."""
+        code = "BN002" if offset else "BN001"
+        positional_index = norm_class.positional_index if norm_class.positional_index >= 0 else None
+        slot = find_slot(args[offset:], TRACKING_KEYWORD, positional_index)
+        if slot.maybe:
+            if norm_class.tracks_by_default:
+                self._report(original, "BN005", f"{norm_class.name}: track_running_stats {slot.reason}")
+            return updated
+        if slot.absent:
+            if not norm_class.tracks_by_default:
+                return updated
+            self._report(original, code, _tracking_message(norm_class, code), fixable=True)
+            self._record(original, "add-keyword", "False")
+            return layout.append_keyword(updated, TRACKING_KEYWORD, cst.Name("False"))
+        index = slot.arg_index + offset
+        value = literal_value(args[index].value)
+        if value is UNKNOWN:
+            self._report(
+                original, "BN005", f"{norm_class.name}: track_running_stats is set to a value that is not a literal"
+            )
+            return updated
+        if value is not True:
+            return updated
+        self._report(original, code, _tracking_message(norm_class, code), fixable=True)
+        self._record(original, "set-positional" if slot.positional else "set-keyword", "False", index)
+        new_args = list(updated.args)
+        # Keep any parentheses around the literal: only the name changes.
+        new_args[index] = new_args[index].with_changes(value=new_args[index].value.with_changes(value="False"))
+        return updated.with_changes(args=new_args)
+
+    def _partial(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        if not original.args or original.args[0].keyword is not None or original.args[0].star:
+            return updated
+        target = resolve(original.args[0].value, self.scopes)
+        norm_class = self.norm_classes.get(target) if target else None
+        if norm_class is None:
+            return updated
+        return self._constructor(original, updated, norm_class, updated.args, offset=1)
+
+    def _builder(self, original: cst.Call, updated: cst.Call, builder: Builder) -> cst.Call:
+        if builder.support == NO_BATCHNORM:
+            return updated
+        if builder.quantization:
+            quantize = find_slot(original.args, "quantize", None)
+            if not quantize.absent and literal_value(original.args[quantize.arg_index].value) is True:
+                return updated  # a quantized model has its BatchNorm fused away
+        if builder.support == RUNTIME_ONLY:
+            self._report(original, "BN004", f"{builder.name}: {builder.reason}; {RUNTIME_ADVICE}")
+            return updated
+        norm = (builder.default_norm, builder.default_kwargs)
+        return self._add_norm_layer(original, updated, builder.name, norm, None, none_means_default=True)
+
+    def _get_model(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        name = string_literal(original.args[0].value) if original.args and not original.args[0].keyword else None
+        if name is None:
+            self._report(original, "BN004", f"get_model with a model name that is not a literal; {RUNTIME_ADVICE}")
+            return updated
+        builder = BUILDER_BY_NAME.get(name)
+        return self._builder(original, updated, builder) if builder is not None else updated
+
+    def _norm_activation_block(
+        self, original: cst.Call, updated: cst.Call, norm_name: str, norm_index: int
+    ) -> cst.Call:
+        block = dotted_name(original.func) or "block"
+        return self._add_norm_layer(original, updated, block, (norm_name, ()), norm_index, none_means_default=False)
+
+    def _add_norm_layer(
+        self,
+        original: cst.Call,
+        updated: cst.Call,
+        what: str,
+        norm: tuple[str, tuple[tuple[str, str], ...]],
+        norm_index: Optional[int],
+        none_means_default: bool,
+    ) -> cst.Call:
+        """BN003: pass norm_layer=partial(<the default norm>, <its defaults>, track_running_stats=False).
+
+        `none_means_default`: builders treat norm_layer=None as their default BatchNorm; the ops
+        blocks treat it as "no norm layer".
+        """
+        for keyword, loads in (("weights", lambda v: v is not None), ("pretrained", lambda v: v not in (False, None))):
+            slot = find_slot(original.args, keyword, None)
+            if not slot.absent and not slot.maybe and loads(literal_value(original.args[slot.arg_index].value)):
+                self._report(
+                    original,
+                    "BN004",
+                    f"{what}: loads pretrained weights ({keyword}=...), and a norm layer without running stats "
+                    f"fails the strict state_dict load; {RUNTIME_ADVICE}",
+                )
+                return updated
+        slot = find_slot(original.args, "norm_layer", norm_index)
+        if slot.maybe:
+            self._report(original, "BN005", f"{what}: norm_layer {slot.reason}")
+            return updated
+        if not slot.absent and (literal_value(original.args[slot.arg_index].value) is not None or not none_means_default):
+            return updated  # the user's own norm layer (a class there is BN002's business), or none
+        norm_name, defaults = norm
+        partial = self.imports.partial(self.scopes)
+        norm_class = self.imports.torch_nn_class(norm_name, self.scopes)
+        arguments = ", ".join([norm_class, *(f"{k}={v}" for k, v in defaults), f"{TRACKING_KEYWORD}=False"])
+        value_source = f"{partial}({arguments})"
+        value = cst.parse_expression(value_source)
+        self._report(
             original,
-            "BN001",
-            f"{norm_class.name} tracks running stats, which torch.func.vmap cannot update in place: "
-            f"set track_running_stats=False",
+            "BN003",
+            f"{what} builds {norm_name} layers that track running stats: pass "
+            f"norm_layer=partial({norm_name}, ..., track_running_stats=False)",
             fixable=True,
         )
-        if state.arg_index >= 0:
-            args = list(updated.args)
-            old = args[state.arg_index]
-            # Keep any parentheses around the literal: only the name changes.
-            args[state.arg_index] = old.with_changes(value=old.value.with_changes(value="False"))
-            self.edits.append(
-                Edit(
-                    start.line,
-                    start.column + 1,
-                    "set-positional" if state.positional else "set-keyword",
-                    TRACKING_KEYWORD,
-                    "False",
-                    state.arg_index if state.positional else -1,
-                )
-            )
-            return updated.with_changes(args=args)
-        self.edits.append(Edit(start.line, start.column + 1, "add-keyword", TRACKING_KEYWORD, "False"))
-        return layout.append_keyword(updated, TRACKING_KEYWORD, cst.Name("False"))
+        if slot.absent:
+            self._record(original, "add-keyword", value_source, keyword="norm_layer")
+            return layout.append_keyword(updated, "norm_layer", value)
+        self._record(original, "set-keyword", value_source, slot.arg_index, keyword="norm_layer")
+        new_args = list(updated.args)
+        new_args[slot.arg_index] = new_args[slot.arg_index].with_changes(value=value)
+        return updated.with_changes(args=new_args)
 
-    def _report(self, node: cst.CSTNode, code: str, message: str, fixable: bool = False):
+    def _functional(self, original: cst.Call, callee: str, functional: FunctionalNorm) -> None:
+        """BN007: report a functional norm that would update running stats in place."""
+        args = original.args
+        stats = [find_slot(args, name, index) for name, index in functional.running_stats]
+        if not any(s.maybe or (not s.absent and literal_value(args[s.arg_index].value) is not None) for s in stats):
+            return
+        flag = find_slot(args, functional.flag, functional.flag_index)
+        if flag.absent and not functional.flag_default:
+            return
+        if not flag.absent and not flag.maybe and literal_value(args[flag.arg_index].value) is False:
+            return
+        short = callee.replace("torch.nn.functional.", "F.")
+        self._report(
+            original,
+            "BN007",
+            f"{short} updates running_mean/running_var in place when {functional.flag} is true, which "
+            f"torch.func.vmap cannot do: pass running_mean=None, running_var=None under vmap",
+        )
+
+    def _reference(self, original: cst.BaseExpression, updated: cst.BaseExpression) -> cst.BaseExpression:
+        """BN002: a norm class used as a value, e.g. norm_layer=nn.BatchNorm2d."""
+        in_factory_position = id(original) in self._factory_positions
+        if not in_factory_position and id(original) not in self._argument_positions:
+            return updated
+        qualified_name = resolve(original, self.scopes)
+        norm_class = self.norm_classes.get(qualified_name) if qualified_name else None
+        if norm_class is None or not norm_class.tracks_by_default:
+            return updated
+        if not in_factory_position:
+            # A positional argument: the callee may build layers with it or only compare with it.
+            self._report(
+                original,
+                "BN002",
+                f"{norm_class.name} passed as a value: if it is used to build layers, pass "
+                f"partial({norm_class.name}, track_running_stats=False)",
+            )
+            return updated
+        self._report(original, "BN002", _tracking_message(norm_class, "BN002"), fixable=True)
+        self._record(original, "wrap-partial", "False")
+        partial = cst.parse_expression(self.imports.partial(self.scopes))
+        return cst.Call(
+            func=partial,
+            args=[
+                cst.Arg(value=updated.with_changes(lpar=(), rpar=())),
+                cst.Arg(keyword=cst.Name(TRACKING_KEYWORD), value=cst.Name("False"), equal=_TIGHT_EQUAL),
+            ],
+            lpar=updated.lpar,
+            rpar=updated.rpar,
+        )
+
+    def _replace_deprecated_attribute(self, original: cst.Attribute) -> cst.BaseExpression:
+        self._report(original, "BN006", _deprecated_message("functorch.experimental"), fixable=True)
+        self._record(original, "replace-attribute", "torch.func.replace_all_batch_norm_modules_")
+        replacement = self.imports.torch_attribute("func.replace_all_batch_norm_modules_", self.scopes)
+        return cst.parse_expression(replacement).with_changes(lpar=original.lpar, rpar=original.rpar)
+
+    def _register_local_subclasses(self, module: cst.Module) -> None:
+        """`class MyBN(nn.BatchNorm2d)` at module level: its calls are the parent's when it keeps
+        the parent's signature (no __init__ of its own); otherwise its definition is reported."""
+        for statement in module.body:
+            if not isinstance(statement, cst.ClassDef):
+                continue
+            parents = [self.norm_classes.get(resolve(base.value, self.scopes) or "") for base in statement.bases]
+            parent = next((p for p in parents if p is not None), None)
+            if parent is None or not parent.tracks_by_default:
+                continue
+            if _defines_init(statement):
+                if not _passes_tracking_off(statement):
+                    self._subclass_reports[id(statement)] = parent.name
+                continue
+            local_name = f"{LOCAL_CLASS_PREFIX}{statement.name.value}"
+            self.scopes[0].bindings[statement.name.value] = local_name
+            self.norm_classes[local_name] = dataclasses.replace(parent, name=statement.name.value)
+
+    # Findings and edits.
+    def _report(self, node: cst.CSTNode, code: str, message: str, fixable: bool = False) -> None:
         position = self.get_metadata(PositionProvider, node)
         self.findings.append(
             Finding(
@@ -120,45 +406,42 @@ class BatchNormVisitor(cst.CSTTransformer):
                 fixable=fixable,
             )
         )
-        return position.start
+
+    def _record(
+        self, node: cst.CSTNode, action: str, value: str, index: int = -1, keyword: str = TRACKING_KEYWORD
+    ) -> None:
+        start = self.get_metadata(PositionProvider, node).start
+        self.edits.append(Edit(start.line, start.column + 1, action, keyword, value, index))
 
 
-def _literal_truth(expression: cst.BaseExpression) -> Union[bool, None, str]:
-    """True/False for the literals True/False/None; "unknown" for anything else."""
-    if isinstance(expression, cst.Name) and expression.value in ("True", "False", "None"):
-        return expression.value == "True"
-    return "unknown"
+_TIGHT_EQUAL = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
 
 
-def _tracking_state(args: Sequence[cst.Arg], norm_class: NormClass) -> _SlotState:
-    for index, arg in enumerate(args):
-        if arg.keyword is not None and arg.keyword.value == TRACKING_KEYWORD:
-            return _state_of_value(arg.value, index, positional=False)
-
-    leading_positionals = 0
-    for arg in args:
-        if arg.keyword is not None or arg.star:
-            break
-        leading_positionals += 1
-    if leading_positionals > norm_class.positional_index:
-        return _state_of_value(args[norm_class.positional_index].value, norm_class.positional_index, True)
-
-    if any(arg.star == "*" for arg in args):
-        return _unknown_unless_default_off(norm_class, "may be set positionally by *args")
-    if any(arg.star == "**" for arg in args):
-        return _unknown_unless_default_off(norm_class, "may be set by **kwargs")
-    return _SlotState(tracks=norm_class.tracks_by_default)
+def _tracking_message(norm_class: NormClass, code: str) -> str:
+    if code == "BN002":
+        return (
+            f"{norm_class.name} used as a layer factory builds layers that track running stats, which "
+            f"torch.func.vmap cannot update in place: use partial({norm_class.name}, track_running_stats=False)"
+        )
+    return (
+        f"{norm_class.name} tracks running stats, which torch.func.vmap cannot update in place: "
+        f"set track_running_stats=False"
+    )
 
 
-def _state_of_value(value: cst.BaseExpression, index: int, positional: bool) -> _SlotState:
-    truth = _literal_truth(value)
-    if truth == "unknown":
-        return _SlotState(None, reason="is set to a value that is not a literal True or False")
-    return _SlotState(bool(truth), index, positional)
+def _deprecated_message(module: str) -> str:
+    return f"{module}.replace_all_batch_norm_modules_ is deprecated: use torch.func.replace_all_batch_norm_modules_"
 
 
-def _unknown_unless_default_off(norm_class: NormClass, reason: str) -> _SlotState:
-    # InstanceNorm is only reported when tracking is switched on explicitly.
-    if not norm_class.tracks_by_default:
-        return _SlotState(False)
-    return _SlotState(None, reason=reason)
+def _defines_init(node: cst.ClassDef) -> bool:
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    return any(isinstance(s, cst.FunctionDef) and s.name.value == "__init__" for s in body)
+
+
+def _passes_tracking_off(node: cst.ClassDef) -> bool:
+    """Whether the class's own code sets track_running_stats=False somewhere (e.g. in super().__init__)."""
+    import libcst.matchers as m
+
+    return bool(
+        m.findall(node, m.Arg(keyword=m.Name(TRACKING_KEYWORD), value=m.Name("False")))
+    )

@@ -5,6 +5,7 @@ Needs torch; CI installs it (see .ci/run), so these never skip there.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,18 @@ from bn_codemod import fix_source  # noqa: E402
 
 MODELS = sorted((Path(__file__).parent / "fixtures" / "models").glob("*.py"))
 VMAP_ERROR = "Batch norm got a batched tensor as input while the running_mean or running_var"
+STAND_INS = Path(__file__).parent / "stand_ins"
+
+
+@pytest.fixture(autouse=True)
+def torchvision_or_its_stand_in(monkeypatch):
+    """The real torchvision when installed, else a stand-in that follows its builders' contract."""
+    try:
+        import torchvision  # noqa: F401
+    except ImportError:
+        monkeypatch.syspath_prepend(str(STAND_INS))
+        for name in [m for m in sys.modules if m == "torchvision" or m.startswith("torchvision.")]:
+            monkeypatch.delitem(sys.modules, name)
 
 
 def run_under_vmap(source: str, name: str):
@@ -37,7 +50,7 @@ def test_original_fails_under_vmap(model_file):
 def test_rewrite_runs_under_vmap(model_file):
     fixed, findings = fix_source(model_file.read_text())
 
-    assert findings and all(f.code == "BN001" and f.fixed for f in findings)
+    assert findings and all(f.code in ("BN001", "BN002", "BN003") and f.fixed for f in findings)
     outputs, inputs = run_under_vmap(fixed, str(model_file))
     assert outputs.shape[0] == inputs.shape[0]
     assert torch.isfinite(outputs).all()
@@ -54,3 +67,26 @@ def test_rewrite_matches_a_loop_over_the_vmapped_dimension():
     model = namespace["build"]().train()
     looped = torch.stack([model(sample) for sample in inputs])
     torch.testing.assert_close(outputs, looped)
+
+
+def test_bn006_rewrite_patches_with_torch_func():
+    """The deprecated functorch import becomes torch.func's, and that patch makes vmap work."""
+    source = (
+        "from functorch.experimental import replace_all_batch_norm_modules_\n"
+        "\n"
+        "def patch(model):\n"
+        "    replace_all_batch_norm_modules_(model)\n"
+        "    return model\n"
+    )
+    fixed, findings = fix_source(source)
+    assert [(f.code, f.fixed) for f in findings] == [("BN006", True)]
+    assert "from torch.func import replace_all_batch_norm_modules_" in fixed
+
+    namespace: dict = {}
+    exec(compile(fixed, "patched", "exec"), namespace)
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4)).train()
+    inputs = torch.randn(2, 4, 3, 6, 6)
+    with pytest.raises(RuntimeError, match=VMAP_ERROR):
+        torch.func.vmap(model)(inputs)
+    namespace["patch"](model)
+    assert torch.func.vmap(model)(inputs).shape == (2, 4, 4, 4, 4)

@@ -1,0 +1,64 @@
+"""Reading a call's arguments: where a parameter is set, and whether its value is a known literal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import libcst as cst
+
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Slot:
+    """How a call sets one parameter."""
+
+    state: str  # "absent" | "given" | "maybe" (**kwargs or *args could set it)
+    arg_index: int = -1  # index into call.args when given
+    positional: bool = False
+    reason: str = ""  # for "maybe": what could set it
+
+    @property
+    def absent(self) -> bool:
+        return self.state == "absent"
+
+    @property
+    def maybe(self) -> bool:
+        return self.state == "maybe"
+
+
+def find_slot(args: Sequence[cst.Arg], keyword: str, positional_index: Optional[int]) -> Slot:
+    """Where `keyword` (also accepted at `positional_index`, if not None) is set in `args`."""
+    for index, arg in enumerate(args):
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return Slot("given", index, positional=False)
+
+    leading_positionals = 0
+    for arg in args:
+        if arg.keyword is not None or arg.star:
+            break
+        leading_positionals += 1
+    if positional_index is not None and leading_positionals > positional_index:
+        return Slot("given", positional_index, positional=True)
+
+    if positional_index is not None and any(arg.star == "*" for arg in args):
+        return Slot("maybe", reason="may be set positionally by *args")
+    if any(arg.star == "**" for arg in args):
+        return Slot("maybe", reason="may be set by **kwargs")
+    return Slot("absent")
+
+
+def literal_value(expression: cst.BaseExpression):
+    """True, False or None for those literals (parenthesized too); UNKNOWN for anything else."""
+    if isinstance(expression, cst.Name) and expression.value in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[expression.value]
+    return UNKNOWN
+
+
+def string_literal(expression: cst.BaseExpression) -> Optional[str]:
+    """The value of a plain string literal, e.g. the model name in get_model("resnet50")."""
+    if isinstance(expression, cst.SimpleString):
+        value = expression.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
