@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 
 @dataclass(frozen=True)
@@ -15,15 +16,29 @@ class Finding:
     message: str
     fixable: bool
     fixed: bool = False
+    cell: Optional[int] = None  # 1-based notebook cell; line and column are then within the cell
 
 
 @dataclass(frozen=True)
 class Edit:
-    """One change the visitor made, in terms an independent check can replay on the old AST."""
+    """One change the visitor made, in terms an independent check can replay on the old AST.
 
-    line: int  # position of the edited call in the original source
+    Positions are of the node in the original source (1-based line, 1-based character column):
+    - "add-keyword": the call at line:column gets `keyword=value` appended.
+    - "set-keyword": the call's `keyword` argument gets `value` (source text) as its value.
+    - "set-positional": the call's positional argument `index` becomes `value`.
+    - "wrap-partial": the expression at line:column becomes `value(expression, track_running_stats=False)`,
+      `value` being the partial function's source text.
+    - "replace-import": the `from functorch.experimental import ...` at line:column imports
+      replace_all_batch_norm_modules_ from `value` (torch.func) instead; other names stay, and a
+      separate "add-import" brings the moved ones when the statement had several.
+    - "replace-attribute": the attribute expression at line:column becomes `value`.
+    - "add-import": the statement `value` is added at module level (line and column are 0).
+    """
+
+    line: int
     column: int
-    action: str  # "set-keyword" | "set-positional" | "add-keyword"
+    action: str
     keyword: str
-    value: str  # source text of the new value
-    index: int = -1  # the positional index, for "set-positional"
+    value: str
+    index: int = -1

@@ -63,6 +63,8 @@ class BatchNormVisitor(cst.CSTTransformer):
         self._register_local_subclasses(node)
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        for statement in self.imports.added:
+            self.edits.append(Edit(0, 0, "add-import", "", statement))
         return insert_imports(updated_node, self.imports.added)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
@@ -356,8 +358,9 @@ class BatchNormVisitor(cst.CSTTransformer):
             )
             return updated
         self._report(original, "BN002", _tracking_message(norm_class, "BN002"), fixable=True)
-        self._record(original, "wrap-partial", "False")
-        partial = cst.parse_expression(self.imports.partial(self.scopes))
+        partial_source = self.imports.partial(self.scopes)
+        self._record(original, "wrap-partial", partial_source)
+        partial = cst.parse_expression(partial_source)
         return cst.Call(
             func=partial,
             args=[
