@@ -7,7 +7,7 @@ write what it returns.
 from __future__ import annotations
 
 import dataclasses
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import libcst as cst
 from libcst.metadata import PositionProvider
@@ -30,6 +30,7 @@ from .knowledge import (
     FunctionalNorm,
     NormClass,
 )
+from .suppressions import is_suppressed, noqa_lines
 from .scopes import Scope, dotted_name, resolve, scope_for_class, scope_for_function, scope_for_module
 from .torchvision_builders import NO_BATCHNORM, RUNTIME_ONLY, Builder
 
@@ -42,8 +43,15 @@ _TYPE_INSPECTING = frozenset({"isinstance", "issubclass", "type", "super", "id",
 class BatchNormVisitor(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, source: str, extra_classes: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        source: str,
+        extra_classes: Sequence[str] = (),
+        enabled: Callable[[str], bool] = lambda code: True,
+    ) -> None:
         super().__init__()
+        self._enabled = enabled
+        self._noqa = noqa_lines(source)
         self.scopes: list[Scope] = []
         self.findings: list[Finding] = []
         self.edits: list[Edit] = []
@@ -159,7 +167,8 @@ class BatchNormVisitor(cst.CSTTransformer):
         ]
         if not deprecated:
             return updated_node
-        self._report(original_node, "BN006", _deprecated_message(module), fixable=True)
+        if not self._report(original_node, "BN006", _deprecated_message(module), fixable=True):
+            return updated_node
         self._record(original_node, "replace-import", "torch.func")
         if len(deprecated) == len(updated_node.names):
             return updated_node.with_changes(module=cst.parse_expression("torch.func"))
@@ -214,7 +223,8 @@ class BatchNormVisitor(cst.CSTTransformer):
         if slot.absent:
             if not norm_class.tracks_by_default:
                 return updated
-            self._report(original, code, _tracking_message(norm_class, code), fixable=True)
+            if not self._report(original, code, _tracking_message(norm_class, code), fixable=True):
+                return updated
             self._record(original, "add-keyword", "False")
             return layout.append_keyword(updated, TRACKING_KEYWORD, cst.Name("False"))
         index = slot.arg_index + offset
@@ -226,7 +236,8 @@ class BatchNormVisitor(cst.CSTTransformer):
             return updated
         if value is not True:
             return updated
-        self._report(original, code, _tracking_message(norm_class, code), fixable=True)
+        if not self._report(original, code, _tracking_message(norm_class, code), fixable=True):
+            return updated
         self._record(original, "set-positional" if slot.positional else "set-keyword", "False", index)
         new_args = list(updated.args)
         # Keep any parentheses around the literal: only the name changes.
@@ -300,18 +311,20 @@ class BatchNormVisitor(cst.CSTTransformer):
         if not slot.absent and (literal_value(original.args[slot.arg_index].value) is not None or not none_means_default):
             return updated  # the user's own norm layer (a class there is BN002's business), or none
         norm_name, defaults = norm
-        partial = self.imports.partial(self.scopes)
-        norm_class = self.imports.torch_nn_class(norm_name, self.scopes)
-        arguments = ", ".join([norm_class, *(f"{k}={v}" for k, v in defaults), f"{TRACKING_KEYWORD}=False"])
-        value_source = f"{partial}({arguments})"
-        value = cst.parse_expression(value_source)
-        self._report(
+        reported = self._report(
             original,
             "BN003",
             f"{what} builds {norm_name} layers that track running stats: pass "
             f"norm_layer=partial({norm_name}, ..., track_running_stats=False)",
             fixable=True,
         )
+        if not reported:
+            return updated
+        partial = self.imports.partial(self.scopes)
+        norm_class = self.imports.torch_nn_class(norm_name, self.scopes)
+        arguments = ", ".join([norm_class, *(f"{k}={v}" for k, v in defaults), f"{TRACKING_KEYWORD}=False"])
+        value_source = f"{partial}({arguments})"
+        value = cst.parse_expression(value_source)
         if slot.absent:
             self._record(original, "add-keyword", value_source, keyword="norm_layer")
             return layout.append_keyword(updated, "norm_layer", value)
@@ -357,7 +370,8 @@ class BatchNormVisitor(cst.CSTTransformer):
                 f"partial({norm_class.name}, track_running_stats=False)",
             )
             return updated
-        self._report(original, "BN002", _tracking_message(norm_class, "BN002"), fixable=True)
+        if not self._report(original, "BN002", _tracking_message(norm_class, "BN002"), fixable=True):
+            return updated
         partial_source = self.imports.partial(self.scopes)
         self._record(original, "wrap-partial", partial_source)
         partial = cst.parse_expression(partial_source)
@@ -372,7 +386,8 @@ class BatchNormVisitor(cst.CSTTransformer):
         )
 
     def _replace_deprecated_attribute(self, original: cst.Attribute) -> cst.BaseExpression:
-        self._report(original, "BN006", _deprecated_message("functorch.experimental"), fixable=True)
+        if not self._report(original, "BN006", _deprecated_message("functorch.experimental"), fixable=True):
+            return original
         self._record(original, "replace-attribute", "torch.func.replace_all_batch_norm_modules_")
         replacement = self.imports.torch_attribute("func.replace_all_batch_norm_modules_", self.scopes)
         return cst.parse_expression(replacement).with_changes(lpar=original.lpar, rpar=original.rpar)
@@ -396,8 +411,13 @@ class BatchNormVisitor(cst.CSTTransformer):
             self.norm_classes[local_name] = dataclasses.replace(parent, name=statement.name.value)
 
     # Findings and edits.
-    def _report(self, node: cst.CSTNode, code: str, message: str, fixable: bool = False) -> None:
+    def _report(self, node: cst.CSTNode, code: str, message: str, fixable: bool = False) -> bool:
+        """Record a finding; False when the rule is off or a `# noqa` suppresses it (then: no fix)."""
+        if not self._enabled(code):
+            return False
         position = self.get_metadata(PositionProvider, node)
+        if self._noqa and is_suppressed(self._noqa, code, (position.start.line, position.end.line)):
+            return False
         self.findings.append(
             Finding(
                 code=code,
@@ -409,6 +429,7 @@ class BatchNormVisitor(cst.CSTTransformer):
                 fixable=fixable,
             )
         )
+        return True
 
     def _record(
         self, node: cst.CSTNode, action: str, value: str, index: int = -1, keyword: str = TRACKING_KEYWORD
