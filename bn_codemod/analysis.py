@@ -5,10 +5,14 @@ from __future__ import annotations
 import ast
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Optional, Sequence
 
+from .config import Settings
 from .findings import Edit, Finding
 from .knowledge import PREFILTER_ROOTS, PREFILTER_TOKENS
+from .suppressions import skips_file
+
+DEFAULT_SETTINGS = Settings()
 
 
 class ParseError(Exception):
@@ -41,12 +45,12 @@ def may_have_findings(source: bytes, extra_classes: Sequence[str] = ()) -> bool:
     return any(root in source for root in roots) and any(token in source for token in tokens)
 
 
-def analyze(source: str, extra_classes: Sequence[str] = ()) -> Analysis:
-    """Run the visitor over `source`. Raises ParseError when libcst cannot parse it.
-
-    `extra_classes`: qualified names of in-house norm classes that take track_running_stats.
-    """
-    if not may_have_findings(source.encode("utf-8", "surrogatepass"), extra_classes):
+def analyze(source: str, settings: Optional[Settings] = None) -> Analysis:
+    """Run the visitor over `source`. Raises ParseError when libcst cannot parse it."""
+    settings = settings or DEFAULT_SETTINGS
+    if not may_have_findings(source.encode("utf-8", "surrogatepass"), settings.extra_classes):
+        return Analysis(source)
+    if skips_file(source):
         return Analysis(source)
     # libcst is imported only when a file must be parsed: start-up stays small.
     import libcst as cst
@@ -60,7 +64,7 @@ def analyze(source: str, extra_classes: Sequence[str] = ()) -> Analysis:
         raise _explain_parse_failure(source, error.message) from None
     except RecursionError:
         raise ParseError("cannot parse: too deeply nested") from None
-    visitor = BatchNormVisitor(source, extra_classes)
+    visitor = BatchNormVisitor(source, settings.extra_classes, settings.enabled)
     try:
         new_module = MetadataWrapper(module, unsafe_skip_copy=True).visit(visitor)
     except RecursionError:
@@ -81,16 +85,31 @@ def _explain_parse_failure(source: str, libcst_message: str) -> ParseError:
     return ParseError(f"libcst cannot parse this file (CPython can): {first_line[:200]}")
 
 
-def fix_source(source: str) -> tuple[str, list[Finding]]:
-    """The fixed source and every finding, with `fixed=True` on the ones the fix resolved."""
-    analysis = analyze(source)
+def fix_source(
+    source: str,
+    *,
+    select: Sequence[str] = ("BN",),
+    ignore: Sequence[str] = (),
+    extra_classes: Sequence[str] = (),
+) -> tuple[str, list[Finding]]:
+    """The fixed source and every finding, with `fixed=True` on the ones the fix resolved.
+
+    Raises ParseError when the source cannot be parsed.
+    """
+    analysis = analyze(source, Settings(tuple(select), tuple(ignore), (), tuple(extra_classes)))
     findings = [dataclasses.replace(f, fixed=f.fixable) for f in analysis.findings]
     return analysis.new_source, findings
 
 
-def check_source(source: str) -> list[Finding]:
-    """Every finding in `source`; nothing is changed."""
-    return analyze(source).findings
+def check_source(
+    source: str,
+    *,
+    select: Sequence[str] = ("BN",),
+    ignore: Sequence[str] = (),
+    extra_classes: Sequence[str] = (),
+) -> list[Finding]:
+    """Every finding in `source`; nothing is changed. Raises ParseError when it cannot be parsed."""
+    return analyze(source, Settings(tuple(select), tuple(ignore), (), tuple(extra_classes))).findings
 
 
 def _position(finding: Finding) -> tuple[int, int, str]:

@@ -7,7 +7,9 @@ import sys
 from typing import Optional, Sequence
 
 from . import __version__
+from .config import ConfigError, Settings, load_settings
 from .report import finding_line, summary, write_errors, write_text
+from .rules import RULES, explain
 from .runner import FileOutcome, Mode, process_path, process_source
 
 EXIT_CLEAN = 0
@@ -36,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="files or directories; '-' reads stdin")
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories; '-' reads stdin")
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--check", action="store_true", help="report only; exit 1 if anything is found")
     action.add_argument("--diff", action="store_true", help="print a unified diff of the fixes; write nothing")
@@ -49,18 +51,35 @@ def build_parser() -> argparse.ArgumentParser:
         help="apply excludes to files named explicitly too (for pre-commit, which names every file)",
     )
     parser.add_argument("--stdin-filename", metavar="NAME", help="the name to report for '-'")
+    parser.add_argument(
+        "--select", action="append", metavar="CODES", help="only these rule codes or prefixes (comma-separated)"
+    )
+    parser.add_argument("--ignore", action="append", metavar="CODES", help="skip these rule codes or prefixes")
+    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain (errors still exit 2)")
+    parser.add_argument("--explain", metavar="CODE", help="explain a rule, e.g. --explain BN001")
+    parser.add_argument("--list-rules", action="store_true", help="list every rule")
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     parser.add_argument("--version", action="version", version=f"bn-codemod {__version__}")
     return parser
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    options = build_parser().parse_args(argv)
+    parser = build_parser()
+    options = parser.parse_args(argv)
+    if options.list_rules or options.explain:
+        return _document_rules(options)
+    if not options.paths:
+        parser.error("give at least one PATH (or '-' for stdin)")
     mode = Mode.CHECK if options.check else Mode.DIFF if options.diff else Mode.FIX
     try:
+        settings = load_settings(select=options.select, ignore=options.ignore, exclude=options.exclude)
+    except ConfigError as error:
+        sys.stderr.write(f"error: {error}\n")
+        return EXIT_ERROR
+    try:
         if "-" in options.paths:
-            return _run_stdin(options, mode)
-        return _run_paths(options, mode)
+            return _run_stdin(options, mode, settings)
+        return _run_paths(options, mode, settings)
     except KeyboardInterrupt:
         sys.stderr.write("error: interrupted\n")
         return 130
@@ -68,24 +87,37 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_ERROR
 
 
-def _run_paths(options: argparse.Namespace, mode: Mode) -> int:
+def _document_rules(options: argparse.Namespace) -> int:
+    if options.list_rules:
+        for rule in RULES.values():
+            sys.stdout.write(f"{rule.code}  {'[*]' if rule.fixable else '   '}  {rule.title}\n")
+        return EXIT_CLEAN
+    code = options.explain.upper()
+    if code not in RULES:
+        sys.stderr.write(f"error: unknown rule '{options.explain}' (rules: {', '.join(RULES)})\n")
+        return EXIT_ERROR
+    sys.stdout.write(explain(code))
+    return EXIT_CLEAN
+
+
+def _run_paths(options: argparse.Namespace, mode: Mode, settings: Settings) -> int:
     from .files import discover_files
 
     paths, discovery_errors = discover_files(
-        options.paths, exclude=options.exclude, force_exclude=options.force_exclude
+        options.paths, exclude=settings.exclude, force_exclude=options.force_exclude
     )
     for problem in discovery_errors:
         sys.stderr.write(f"error: {problem.path}: {problem.message}\n")
-    outcomes = [process_path(str(path), mode) for path in paths]
+    outcomes = [process_path(str(path), mode, settings) for path in paths]
     write_errors(outcomes, sys.stderr)
     if mode is Mode.DIFF and not options.quiet:
         for outcome in outcomes:
             sys.stdout.write(outcome.diff)
     write_text(outcomes, mode, sys.stdout, quiet=options.quiet)
-    return _exit_code(outcomes, mode, has_errors=bool(discovery_errors))
+    return _exit_code(outcomes, mode, bool(discovery_errors), options.exit_zero)
 
 
-def _run_stdin(options: argparse.Namespace, mode: Mode) -> int:
+def _run_stdin(options: argparse.Namespace, mode: Mode, settings: Settings) -> int:
     from .source import SourceError, decode_source
 
     if len(options.paths) > 1:
@@ -94,7 +126,7 @@ def _run_stdin(options: argparse.Namespace, mode: Mode) -> int:
     name = options.stdin_filename or "-"
     raw = sys.stdin.buffer.read()
     try:
-        outcome = process_source(decode_source(raw, name), mode, write=False)
+        outcome = process_source(decode_source(raw, name), mode, settings, write=False)
     except SourceError as error:
         outcome = FileOutcome(name, error=str(error))
     write_errors([outcome], sys.stderr)
@@ -110,12 +142,14 @@ def _run_stdin(options: argparse.Namespace, mode: Mode) -> int:
         if mode is Mode.DIFF and not options.quiet:
             sys.stdout.write(outcome.diff)
         write_text([outcome], mode, sys.stdout, quiet=options.quiet)
-    return _exit_code([outcome], mode, has_errors=False)
+    return _exit_code([outcome], mode, False, options.exit_zero)
 
 
-def _exit_code(outcomes: list[FileOutcome], mode: Mode, has_errors: bool) -> int:
+def _exit_code(outcomes: list[FileOutcome], mode: Mode, has_errors: bool, exit_zero: bool) -> int:
     if has_errors or any(outcome.error for outcome in outcomes):
         return EXIT_ERROR
+    if exit_zero:
+        return EXIT_CLEAN
     findings = [f for outcome in outcomes for f in outcome.findings]
     if mode is Mode.FIX:
         return EXIT_FINDINGS if any(not f.fixed for f in findings) else EXIT_CLEAN

@@ -9,6 +9,7 @@ from enum import Enum
 from typing import Optional
 
 from .analysis import ParseError, analyze, may_have_findings
+from .config import Settings
 from .findings import Finding
 from .source import SourceError, SourceFile, encode_source, read_source, write_atomic
 
@@ -29,20 +30,20 @@ class FileOutcome:
     new_bytes: Optional[bytes] = None  # the fixed file, for stdin mode
 
 
-def process_path(path: str, mode: Mode) -> FileOutcome:
+def process_path(path: str, mode: Mode, settings: Settings) -> FileOutcome:
     try:
         source = read_source(path)
     except SourceError as error:
         return FileOutcome(path, error=str(error))
-    return process_source(source, mode, write=mode is Mode.FIX)
+    return process_source(source, mode, settings, write=mode is Mode.FIX)
 
 
-def process_source(source: SourceFile, mode: Mode, write: bool) -> FileOutcome:
+def process_source(source: SourceFile, mode: Mode, settings: Settings, write: bool) -> FileOutcome:
     path = source.path
-    if not may_have_findings(source.raw):
+    if not may_have_findings(source.raw, settings.extra_classes):
         return FileOutcome(path)
     try:
-        analysis = analyze(source.text)
+        analysis = analyze(source.text, settings)
     except ParseError as error:
         location = f"{path}:{error.line}:{error.column}" if error.line else path
         return FileOutcome(path, error=f"{location}: {error.message}")
