@@ -31,6 +31,10 @@ class Builder:
     default_kwargs: tuple[tuple[str, str], ...] = ()  # that default's keywords as source text, to restate
     reason: str = ""  # for RUNTIME_ONLY: short, user-facing
     quantization: bool = False  # a torchvision.models.quantization builder (takes quantize=)
+    # Detection models whose backbone uses FrozenBatchNorm2d (no running-stat updates) whenever
+    # `weights` or `weights_backbone` is set; weights_backbone defaults to pretrained, so only a
+    # call with both None builds tracking BatchNorm.
+    frozen_unless_untrained: bool = False
 
 
 _M = "torchvision.models"
@@ -196,18 +200,18 @@ BUILDERS: tuple[Builder, ...] = (
     Builder("shufflenet_v2_x1_5", _Q_SHUFFLENETV2, RUNTIME_ONLY, reason=HARD_WIRED, quantization=True),
     Builder("shufflenet_v2_x2_0", _Q_SHUFFLENETV2, RUNTIME_ONLY, reason=HARD_WIRED, quantization=True),
     # --- detection ---
-    Builder("fasterrcnn_resnet50_fpn", _DET_FASTER_RCNN, RUNTIME_ONLY, reason=SILENTLY_IGNORED),
+    Builder("fasterrcnn_resnet50_fpn", _DET_FASTER_RCNN, RUNTIME_ONLY, reason=SILENTLY_IGNORED, frozen_unless_untrained=True),
     Builder("fasterrcnn_resnet50_fpn_v2", _DET_FASTER_RCNN, RUNTIME_ONLY, reason=SILENTLY_IGNORED),
-    Builder("fasterrcnn_mobilenet_v3_large_fpn", _DET_FASTER_RCNN, RUNTIME_ONLY, reason=SILENTLY_IGNORED),
+    Builder("fasterrcnn_mobilenet_v3_large_fpn", _DET_FASTER_RCNN, RUNTIME_ONLY, reason=SILENTLY_IGNORED, frozen_unless_untrained=True),
     Builder(
-        "fasterrcnn_mobilenet_v3_large_320_fpn", _DET_FASTER_RCNN, RUNTIME_ONLY, reason=SILENTLY_IGNORED
+        "fasterrcnn_mobilenet_v3_large_320_fpn", _DET_FASTER_RCNN, RUNTIME_ONLY, reason=SILENTLY_IGNORED, frozen_unless_untrained=True
     ),
-    Builder("maskrcnn_resnet50_fpn", _DET_MASK_RCNN, RUNTIME_ONLY, reason=SILENTLY_IGNORED),
+    Builder("maskrcnn_resnet50_fpn", _DET_MASK_RCNN, RUNTIME_ONLY, reason=SILENTLY_IGNORED, frozen_unless_untrained=True),
     Builder("maskrcnn_resnet50_fpn_v2", _DET_MASK_RCNN, RUNTIME_ONLY, reason=SILENTLY_IGNORED),
-    Builder("keypointrcnn_resnet50_fpn", _DET_KEYPOINT_RCNN, RUNTIME_ONLY, reason=SILENTLY_IGNORED),
-    Builder("retinanet_resnet50_fpn", _DET_RETINANET, RUNTIME_ONLY, reason=SILENTLY_IGNORED),
+    Builder("keypointrcnn_resnet50_fpn", _DET_KEYPOINT_RCNN, RUNTIME_ONLY, reason=SILENTLY_IGNORED, frozen_unless_untrained=True),
+    Builder("retinanet_resnet50_fpn", _DET_RETINANET, RUNTIME_ONLY, reason=SILENTLY_IGNORED, frozen_unless_untrained=True),
     Builder("retinanet_resnet50_fpn_v2", _DET_RETINANET, RUNTIME_ONLY, reason=SILENTLY_IGNORED),
-    Builder("fcos_resnet50_fpn", _DET_FCOS, RUNTIME_ONLY, reason=SILENTLY_IGNORED),
+    Builder("fcos_resnet50_fpn", _DET_FCOS, RUNTIME_ONLY, reason=SILENTLY_IGNORED, frozen_unless_untrained=True),
     Builder("ssdlite320_mobilenet_v3_large", _DET_SSDLITE, RUNTIME_ONLY, reason=CONSTRUCTION_FAILS),
     Builder("ssd300_vgg16", _DET_SSD, NO_BATCHNORM),
     # --- segmentation ---

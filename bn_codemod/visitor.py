@@ -260,6 +260,8 @@ class BatchNormVisitor(cst.CSTTransformer):
             quantize = find_slot(original.args, "quantize", None)
             if not quantize.absent and literal_value(original.args[quantize.arg_index].value) is True:
                 return updated  # a quantized model has its BatchNorm fused away
+        if builder.frozen_unless_untrained and not _builds_untrained(original.args):
+            return updated  # FrozenBatchNorm2d: nothing updates running stats
         if builder.support == RUNTIME_ONLY:
             self._report(original, "BN004", f"{builder.name}: {builder.reason}; {RUNTIME_ADVICE}")
             return updated
@@ -455,6 +457,20 @@ def _tracking_message(norm_class: NormClass, code: str) -> str:
 
 def _deprecated_message(module: str) -> str:
     return f"{module}.replace_all_batch_norm_modules_ is deprecated: use torch.func.replace_all_batch_norm_modules_"
+
+
+def _builds_untrained(args: Sequence[cst.Arg]) -> bool:
+    """Whether a detection builder may build BatchNorm2d rather than FrozenBatchNorm2d: only when
+    both `weights` (default None) and `weights_backbone` (default pretrained) are None."""
+    for keyword, default_is_none in (("weights", True), ("weights_backbone", False)):
+        slot = find_slot(args, keyword, None)
+        if slot.maybe:
+            continue  # **kwargs may set it to None
+        if slot.absent and not default_is_none:
+            return False
+        if not slot.absent and literal_value(args[slot.arg_index].value) is not None:
+            return False
+    return True
 
 
 def _defines_init(node: cst.ClassDef) -> bool:
