@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 from typing import Optional, Sequence
 
 from . import __version__
 from .config import ConfigError, Settings, load_settings
 from .report import finding_line, summary, write_errors, write_text
 from .rules import RULES, explain
-from .runner import FileOutcome, Mode, process_path, process_source
+from .cache import CACHE_DIR_NAME, Cache
+from .runner import FileOutcome, Mode, process_source, run_files
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -58,9 +61,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain (errors still exit 2)")
     parser.add_argument("--explain", metavar="CODE", help="explain a rule, e.g. --explain BN001")
     parser.add_argument("--list-rules", action="store_true", help="list every rule")
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
+    parser.add_argument(
+        "--cache-dir", metavar="DIR", help=f"where to keep the result cache (default: ./{CACHE_DIR_NAME})"
+    )
+    parser.add_argument(
+        "-j", "--jobs", type=_positive_int, default=os.cpu_count() or 1, metavar="N",
+        help="processes to use when there is enough work (default: all cores)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     parser.add_argument("--version", action="version", version=f"bn-codemod {__version__}")
     return parser
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -87,6 +105,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_ERROR
 
 
+def _cache_dir(options: argparse.Namespace, settings: Settings) -> Path:
+    """--cache-dir, else beside the pyproject.toml that configured this run, else here (as ruff)."""
+    if options.cache_dir:
+        return Path(options.cache_dir)
+    project_root = Path(settings.source).parent if settings.source else Path.cwd()
+    return project_root / CACHE_DIR_NAME
+
+
 def _document_rules(options: argparse.Namespace) -> int:
     if options.list_rules:
         for rule in RULES.values():
@@ -108,7 +134,8 @@ def _run_paths(options: argparse.Namespace, mode: Mode, settings: Settings) -> i
     )
     for problem in discovery_errors:
         sys.stderr.write(f"error: {problem.path}: {problem.message}\n")
-    outcomes = [process_path(str(path), mode, settings) for path in paths]
+    cache = None if options.no_cache else Cache(_cache_dir(options, settings), settings.key())
+    outcomes = run_files([str(path) for path in paths], mode, settings, cache, options.jobs)
     write_errors(outcomes, sys.stderr)
     if mode is Mode.DIFF and not options.quiet:
         for outcome in outcomes:

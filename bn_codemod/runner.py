@@ -1,17 +1,23 @@
-"""The data path for one file: read → prefilter → the visitor → write or diff. No printing."""
+"""The data path: read → prefilter → (cache) → the one visitor → write or diff. No printing."""
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Optional
+from typing import Optional, Sequence
 
 from .analysis import ParseError, analyze, may_have_findings
+from .cache import Cache, content_key
 from .config import Settings
 from .findings import Finding
-from .source import SourceError, SourceFile, encode_source, read_source, write_atomic
+from .source import SourceError, SourceFile, decode_source, encode_source, read_bytes, write_atomic
+
+# Below this much work a process pool costs more (start-up, libcst import per worker) than it saves.
+_PARALLEL_MIN_FILES = 8
+_PARALLEL_MIN_BYTES = 400_000
 
 
 class Mode(Enum):
@@ -30,12 +36,72 @@ class FileOutcome:
     new_bytes: Optional[bytes] = None  # the fixed file, for stdin mode
 
 
-def process_path(path: str, mode: Mode, settings: Settings) -> FileOutcome:
+def run_files(
+    paths: Sequence[str], mode: Mode, settings: Settings, cache: Optional[Cache] = None, jobs: int = 1
+) -> list[FileOutcome]:
+    """Outcomes in the order of `paths`, whatever the number of jobs."""
+    outcomes: list[Optional[FileOutcome]] = [None] * len(paths)
+    pending: list[tuple[int, bytes, Optional[str]]] = []  # (index, raw bytes, cache key)
+    for index, path in enumerate(paths):
+        try:
+            raw = read_bytes(path)
+        except SourceError as error:
+            outcomes[index] = FileOutcome(path, error=str(error))
+            continue
+        if not may_have_findings(raw, settings.extra_classes):
+            outcomes[index] = FileOutcome(path)
+            continue
+        key = content_key(raw) if cache is not None else None
+        cached = cache.get(key) if cache is not None and key is not None else None
+        # A cached result answers a check; fix and diff need the analysis again only to change something.
+        if cached is not None and (mode is Mode.CHECK or not cached.changed):
+            outcomes[index] = FileOutcome(path, findings=list(cached.findings), changed=cached.changed)
+            continue
+        pending.append((index, raw, key))
+
+    work = [(paths[index], raw, mode, settings) for index, raw, _ in pending]
+    results = _map(work, jobs)
+    for (index, _, key), (outcome, cacheable) in zip(pending, results):
+        outcomes[index] = outcome
+        if cache is not None and key is not None and cacheable is not None:
+            cache.put(key, *cacheable)
+    if cache is not None:
+        cache.save()
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _map(work: list[tuple], jobs: int) -> list[tuple[FileOutcome, Optional[tuple[list[Finding], bool]]]]:
+    total_bytes = sum(len(raw) for _, raw, _, _ in work)
+    if jobs <= 1 or len(work) < _PARALLEL_MIN_FILES or total_bytes < _PARALLEL_MIN_BYTES:
+        return [_process_raw(*item) for item in work]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # Largest files first keeps both cores busy to the end; map() still returns results in order.
+    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+    with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=context) as pool:
+        return list(pool.map(_process_raw_tuple, work, chunksize=max(1, len(work) // (jobs * 4))))
+
+
+def _process_raw_tuple(item: tuple):
+    return _process_raw(*item)
+
+
+def _process_raw(path: str, raw: bytes, mode: Mode, settings: Settings):
+    """One file's outcome, and what the cache may keep of it (None: nothing)."""
     try:
-        source = read_source(path)
+        source = decode_source(raw, path)
     except SourceError as error:
-        return FileOutcome(path, error=str(error))
-    return process_source(source, mode, settings, write=mode is Mode.FIX)
+        return FileOutcome(path, error=str(error)), None
+    outcome = process_source(source, mode, settings, write=mode is Mode.FIX)
+    if outcome.error:
+        return outcome, None
+    original_findings = [dataclasses.replace(f, fixed=False) for f in outcome.findings]
+    return outcome, (original_findings, outcome.changed or mode is not Mode.CHECK and bool(outcome.diff))
+
+
+def process_path(path: str, mode: Mode, settings: Settings) -> FileOutcome:
+    return run_files([path], mode, settings)[0]
 
 
 def process_source(source: SourceFile, mode: Mode, settings: Settings, write: bool) -> FileOutcome:

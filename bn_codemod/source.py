@@ -81,15 +81,19 @@ def decode_source(raw: bytes, path: str) -> SourceFile:
 
 def read_source(path: str | os.PathLike) -> SourceFile:
     """Read and decode one file; every failure is a SourceError naming the file."""
+    return decode_source(read_bytes(path), _shown(path))
+
+
+def read_bytes(path: str | os.PathLike) -> bytes:
+    """The file's bytes; every failure is a SourceError naming the file."""
     shown = _shown(path)
     try:
         with open(path, "rb") as stream:
-            raw = stream.read()
+            return stream.read()
     except OSError as error:
         raise SourceError(shown, _describe_read_error(error, path)) from error
     except ValueError as error:  # e.g. an embedded NUL in the path
         raise SourceError(shown, f"invalid path: {error}") from error
-    return decode_source(raw, shown)
 
 
 def encode_source(source: SourceFile, new_text: str) -> bytes:

@@ -84,7 +84,7 @@ def test_a_file_deleted_between_discovery_and_reading_is_named(tmp_path, monkeyp
     assert code == 2
     assert capsys.readouterr().err == "error: gone.py: file not found\n"
     assert (tmp_path / "good.py").read_bytes() == FIXED
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["good.py"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".bn_codemod_cache", "good.py"]
 
 
 def test_crlf_stays_crlf_including_the_inserted_line(tmp_path):
@@ -126,7 +126,7 @@ def test_file_mode_is_kept(tmp_path):
 
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o751
     assert path.read_bytes() == FIXED
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.py"], "no temporary file left behind"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".bn_codemod_cache", "m.py"], "no temporary file left"
 
 
 def test_an_unchanged_file_is_not_rewritten(tmp_path):

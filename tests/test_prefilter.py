@@ -1,0 +1,52 @@
+"""The byte prefilter only ever skips files without findings (it is conservative)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from libcst.metadata import MetadataWrapper
+
+from bn_codemod.analysis import may_have_findings
+from bn_codemod.visitor import BatchNormVisitor
+
+TESTS = Path(__file__).parent
+CORPUS = sorted({*TESTS.glob("fixtures/**/*.py"), *TESTS.parent.glob("bn_codemod/*.py")})
+
+
+def findings_without_prefilter(source: str, extra_classes=()):
+    visitor = BatchNormVisitor(source, extra_classes)
+    MetadataWrapper(cst.parse_module(source), unsafe_skip_copy=True).visit(visitor)
+    return visitor.findings
+
+
+def variants(source: str):
+    """The file, and copies with the tokens the prefilter looks for changed in ways that keep findings."""
+    yield source
+    yield source.replace("import torch.nn as nn", "from torch import nn")
+    yield source.replace("\n", "\r\n")
+    yield "# -*- coding: utf-8 -*-\n" + source
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=[str(p.relative_to(TESTS.parent)) for p in CORPUS])
+def test_no_file_with_findings_is_dropped(path):
+    for source in variants(path.read_text(encoding="utf-8")):
+        try:
+            found = findings_without_prefilter(source)
+        except cst.ParserSyntaxError:
+            continue
+        if found:
+            assert may_have_findings(source.encode("utf-8")), path
+
+
+def test_files_without_torch_or_timm_are_skipped():
+    assert not may_have_findings(b"import numpy as np\nx = np.BatchNorm(3)\n")
+    assert not may_have_findings(b"import torch\nx = torch.ones(3)\n")
+
+
+def test_extra_classes_extend_the_prefilter():
+    source = "from mypkg.layers import MyNormLayer\nlayer = MyNormLayer(8)\n"
+    assert findings_without_prefilter(source, ["mypkg.layers.MyNormLayer"])
+    assert may_have_findings(source.encode(), ["mypkg.layers.MyNormLayer"])
+    assert not may_have_findings(source.encode())
