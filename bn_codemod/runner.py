@@ -97,7 +97,7 @@ def _process_raw(path: str, raw: bytes, mode: Mode, settings: Settings):
     if outcome.error:
         return outcome, None
     original_findings = [dataclasses.replace(f, fixed=False) for f in outcome.findings]
-    return outcome, (original_findings, outcome.changed or mode is not Mode.CHECK and bool(outcome.diff))
+    return outcome, (original_findings, outcome.changed)
 
 
 def process_path(path: str, mode: Mode, settings: Settings) -> FileOutcome:
