@@ -13,8 +13,9 @@ from .config import ConfigError, Settings, load_settings
 from .report import finding_line, summary, write_errors, write_text
 from .rules import RULES, explain
 from .cache import CACHE_DIR_NAME, Cache
-from .runner import FileOutcome, Mode, process_source, run_files
+from .runner import NOTEBOOK_SUFFIX, FileOutcome, Mode, process_notebook, process_source, run_files
 
+SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
@@ -130,7 +131,7 @@ def _run_paths(options: argparse.Namespace, mode: Mode, settings: Settings) -> i
     from .files import discover_files
 
     paths, discovery_errors = discover_files(
-        options.paths, exclude=settings.exclude, force_exclude=options.force_exclude
+        options.paths, exclude=settings.exclude, extensions=SOURCE_SUFFIXES, force_exclude=options.force_exclude
     )
     for problem in discovery_errors:
         sys.stderr.write(f"error: {problem.path}: {problem.message}\n")
@@ -152,10 +153,13 @@ def _run_stdin(options: argparse.Namespace, mode: Mode, settings: Settings) -> i
         return EXIT_ERROR
     name = options.stdin_filename or "-"
     raw = sys.stdin.buffer.read()
-    try:
-        outcome = process_source(decode_source(raw, name), mode, settings, write=False)
-    except SourceError as error:
-        outcome = FileOutcome(name, error=str(error))
+    if name.endswith(NOTEBOOK_SUFFIX):
+        outcome = process_notebook(name, raw, mode, settings, write=False)
+    else:
+        try:
+            outcome = process_source(decode_source(raw, name), mode, settings, write=False)
+        except SourceError as error:
+            outcome = FileOutcome(name, error=str(error))
     write_errors([outcome], sys.stderr)
     if mode is Mode.FIX:
         # Always echo code back, so `cmd < a.py > b.py` never loses it on an error.

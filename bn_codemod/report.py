@@ -15,7 +15,8 @@ def finding_line(path: str, finding: Finding) -> str:
         marker = " [*]"
     else:
         marker = ""
-    return f"{path}:{finding.line}:{finding.column}: {finding.code} {finding.message}{marker}"
+    cell = f"cell {finding.cell}:" if finding.cell is not None else ""
+    return f"{path}:{cell}{finding.line}:{finding.column}: {finding.code} {finding.message}{marker}"
 
 
 def write_text(outcomes: Iterable[FileOutcome], mode: Mode, out: TextIO, quiet: bool = False) -> None:

@@ -15,6 +15,7 @@ from .config import Settings
 from .findings import Finding
 from .source import SourceError, SourceFile, decode_source, encode_source, read_bytes, write_atomic
 
+NOTEBOOK_SUFFIX = ".ipynb"
 # Below this much work a process pool costs more (start-up, libcst import per worker) than it saves.
 _PARALLEL_MIN_FILES = 8
 _PARALLEL_MIN_BYTES = 400_000
@@ -89,11 +90,14 @@ def _process_raw_tuple(item: tuple):
 
 def _process_raw(path: str, raw: bytes, mode: Mode, settings: Settings):
     """One file's outcome, and what the cache may keep of it (None: nothing)."""
-    try:
-        source = decode_source(raw, path)
-    except SourceError as error:
-        return FileOutcome(path, error=str(error)), None
-    outcome = process_source(source, mode, settings, write=mode is Mode.FIX)
+    if path.endswith(NOTEBOOK_SUFFIX):
+        outcome = process_notebook(path, raw, mode, settings, write=mode is Mode.FIX)
+    else:
+        try:
+            source = decode_source(raw, path)
+        except SourceError as error:
+            return FileOutcome(path, error=str(error)), None
+        outcome = process_source(source, mode, settings, write=mode is Mode.FIX)
     if outcome.error:
         return outcome, None
     original_findings = [dataclasses.replace(f, fixed=False) for f in outcome.findings]
@@ -131,6 +135,37 @@ def process_source(source: SourceFile, mode: Mode, settings: Settings, write: bo
     except SourceError as error:
         outcome.error = str(error)
         outcome.changed = False
+    return outcome
+
+
+def process_notebook(path: str, raw: bytes, mode: Mode, settings: Settings, write: bool) -> FileOutcome:
+    """A .ipynb file: its code cells through the same visitor, its JSON otherwise untouched."""
+    from .notebook import NotebookError, analyze_notebook
+
+    try:
+        text = raw.decode("utf-8")  # nbformat files are always UTF-8
+    except UnicodeDecodeError as error:
+        return FileOutcome(path, error=f"{path}: cannot decode as utf-8: invalid byte 0x{raw[error.start]:02x}")
+    try:
+        result = analyze_notebook(text, settings=settings)
+    except NotebookError as error:
+        return FileOutcome(path, error=f"{path}: {error}")
+    except Exception as error:  # a bug of ours must not hide the other files' results
+        return FileOutcome(path, error=f"{path}: internal error: {type(error).__name__}: {error}")
+    outcome = FileOutcome(path, findings=result.findings, changed=result.changed)
+    if not result.changed:
+        return outcome
+    new_bytes = result.new_text.encode("utf-8")
+    try:
+        if mode is Mode.DIFF:
+            outcome.diff = unified_diff(path, text, result.new_text)
+        elif mode is Mode.FIX:
+            if write:
+                write_atomic(path, new_bytes)
+            outcome.new_bytes = new_bytes
+            outcome.findings = [dataclasses.replace(f, fixed=f.fixable) for f in result.findings]
+    except SourceError as error:
+        outcome.error, outcome.changed = str(error), False
     return outcome
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MODEL = "import torch.nn as nn\n\nnorm = nn.BatchNorm2d(8)\n"
+NOTEBOOK = '{{\n "cells": [{{"cell_type": "code", "metadata": {{}}, "outputs": [], "source": {source}}}],\n "metadata": {{}},\n "nbformat": 4,\n "nbformat_minor": 5\n}}\n'
 FIXED = "import torch.nn as nn\n\nnorm = nn.BatchNorm2d(8, track_running_stats=False)\n"
 
 
@@ -37,6 +39,7 @@ def user_repo(tmp_path, pre_commit_home):
     git("init", "-q")
     (tmp_path / "model.py").write_text(MODEL)
     (tmp_path / "notes.txt").write_text("nn.BatchNorm2d(8)\n")
+    (tmp_path / "nb.ipynb").write_text(NOTEBOOK.format(source=json.dumps(MODEL)))
     git("add", ".")
     git("commit", "-qm", "init")
     return tmp_path, env
@@ -61,6 +64,7 @@ def test_fixer_hook_fails_and_fixes_then_passes(user_repo):
     assert "files were modified by this hook" in first.stdout
     assert (repo / "model.py").read_text() == FIXED
     assert (repo / "notes.txt").read_text() == "nn.BatchNorm2d(8)\n", "only Python files are given to the hook"
+    assert "track_running_stats=False" in (repo / "nb.ipynb").read_text(), "notebooks are hooked too"
 
     second = try_repo("bn-codemod", repo, env)
     assert second.returncode == 0, second.stdout + second.stderr
