@@ -117,7 +117,10 @@ BUILDER_BY_QUALNAME: dict[str, Builder] = {
 # get_model("resnet50") looks names up in torchvision's registry of float models.
 BUILDER_BY_NAME: dict[str, Builder] = {builder.name: builder for builder in BUILDERS if not builder.quantization}
 
-# Resolving any finding needs an import of one of these, and every finding's text holds one of the
-# tokens: class names contain "Norm", functionals and the runtime patch "_norm", builders "torchvision".
+# Resolving any finding needs an import naming one of the roots, and every finding's text holds one
+# of the tokens: every class above (and any subclass or alias of one, whose definition names it)
+# contains "BatchNorm" or "InstanceNorm"; the functionals and the runtime patch contain "batch_norm"
+# or "instance_norm"; torchvision builders and blocks need an import naming "torchvision"; timm
+# findings need "create_model". Not "timm" itself: every file of timm names it.
 PREFILTER_ROOTS = (b"torch", b"timm")
-PREFILTER_TOKENS = (b"Norm", b"_norm", b"torchvision", b"timm")
+PREFILTER_TOKENS = (b"BatchNorm", b"InstanceNorm", b"batch_norm", b"instance_norm", b"torchvision", b"create_model")

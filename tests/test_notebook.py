@@ -447,7 +447,7 @@ def test_json_that_is_not_a_notebook_is_a_notebook_error():
 
 
 def test_code_cell_without_source_is_a_notebook_error():
-    text = '{"cells": [{"cell_type": "code", "source": 3}], "metadata": {"torch": "Norm"}}'
+    text = '{"cells": [{"cell_type": "code", "source": 3}], "metadata": {"torch": "BatchNorm"}}'
 
     with pytest.raises(NotebookError, match=r'^not a Jupyter notebook: cell 1 has no "source" string or list'):
         analyze_notebook(text)
