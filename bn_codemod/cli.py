@@ -10,6 +10,7 @@ from typing import Optional, Sequence
 
 from . import __version__
 from .config import ConfigError, Settings, load_settings
+from .formats import OUTPUT_FORMATS, render
 from .report import finding_line, summary, write_errors, write_text
 from .rules import RULES, explain
 from .cache import CACHE_DIR_NAME, Cache
@@ -60,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--ignore", action="append", metavar="CODES", help="skip these rule codes or prefixes")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain (errors still exit 2)")
+    parser.add_argument(
+        "--output-format", choices=OUTPUT_FORMATS, default="text",
+        help="text (default), json, github (workflow annotations) or sarif (2.1.0)",
+    )
     parser.add_argument("--explain", metavar="CODE", help="explain a rule, e.g. --explain BN001")
     parser.add_argument("--list-rules", action="store_true", help="list every rule")
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
@@ -133,16 +138,23 @@ def _run_paths(options: argparse.Namespace, mode: Mode, settings: Settings) -> i
     paths, discovery_errors = discover_files(
         options.paths, exclude=settings.exclude, extensions=SOURCE_SUFFIXES, force_exclude=options.force_exclude
     )
-    for problem in discovery_errors:
-        sys.stderr.write(f"error: {problem.path}: {problem.message}\n")
     cache = None if options.no_cache else Cache(_cache_dir(options, settings), settings.key())
     outcomes = run_files([str(path) for path in paths], mode, settings, cache, options.jobs)
+    outcomes += [FileOutcome(problem.path, error=f"{problem.path}: {problem.message}") for problem in discovery_errors]
+    _report(outcomes, mode, options)
+    return _exit_code(outcomes, mode, False, options.exit_zero)
+
+
+def _report(outcomes: list[FileOutcome], mode: Mode, options: argparse.Namespace) -> None:
     write_errors(outcomes, sys.stderr)
+    if options.output_format != "text":
+        # Machine-readable output owns stdout: no diff, no summary mixed in.
+        sys.stdout.write(render(outcomes, options.output_format, __version__, mode=mode))
+        return
     if mode is Mode.DIFF and not options.quiet:
         for outcome in outcomes:
             sys.stdout.write(outcome.diff)
     write_text(outcomes, mode, sys.stdout, quiet=options.quiet)
-    return _exit_code(outcomes, mode, bool(discovery_errors), options.exit_zero)
 
 
 def _run_stdin(options: argparse.Namespace, mode: Mode, settings: Settings) -> int:
@@ -160,8 +172,8 @@ def _run_stdin(options: argparse.Namespace, mode: Mode, settings: Settings) -> i
             outcome = process_source(decode_source(raw, name), mode, settings, write=False)
         except SourceError as error:
             outcome = FileOutcome(name, error=str(error))
-    write_errors([outcome], sys.stderr)
     if mode is Mode.FIX:
+        write_errors([outcome], sys.stderr)
         # Always echo code back, so `cmd < a.py > b.py` never loses it on an error.
         sys.stdout.buffer.write(outcome.new_bytes if outcome.new_bytes is not None else raw)
         sys.stdout.flush()
@@ -170,9 +182,7 @@ def _run_stdin(options: argparse.Namespace, mode: Mode, settings: Settings) -> i
                 sys.stderr.write(finding_line(name, finding) + "\n")
             sys.stderr.write(summary([outcome], mode) + "\n")
     else:
-        if mode is Mode.DIFF and not options.quiet:
-            sys.stdout.write(outcome.diff)
-        write_text([outcome], mode, sys.stdout, quiet=options.quiet)
+        _report([outcome], mode, options)
     return _exit_code([outcome], mode, False, options.exit_zero)
 
 
