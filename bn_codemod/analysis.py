@@ -69,6 +69,11 @@ def analyze(source: str, settings: Optional[Settings] = None) -> Analysis:
         new_module = MetadataWrapper(module, unsafe_skip_copy=True).visit(visitor)
     except RecursionError:
         raise ParseError("cannot analyse: too deeply nested") from None
+    if visitor.edits and ("\x0c" in source or "\r" in source) and module.code != source:
+        # libcst drops a form feed that starts a line and the last CR of a CR-only file: writing
+        # would change bytes the visitor never meant to touch.
+        raise ParseError("cannot rewrite exactly: libcst does not reproduce this file byte for byte "
+                         "(a form feed or CR-only line endings); fix it by hand")
     new_source = new_module.code if visitor.edits else source
     return Analysis(new_source, sorted(visitor.findings, key=_position), visitor.edits)
 

@@ -30,8 +30,9 @@ class Edit:
     - "wrap-partial": the expression at line:column becomes `value(expression, track_running_stats=False)`,
       `value` being the partial function's source text.
     - "replace-import": the `from functorch.experimental import ...` at line:column imports
-      replace_all_batch_norm_modules_ from `value` (torch.func) instead; other names stay, and a
-      separate "add-import" brings the moved ones when the statement had several.
+      replace_all_batch_norm_modules_ from `value` (torch.func) instead. When it imports other names
+      too, those stay and each moved name gets a "split-import" edit: the statement `value` is
+      added right after that import, in the same block.
     - "replace-attribute": the attribute expression at line:column becomes `value`.
     - "add-import": the statement `value` is added at module level (line and column are 0).
     """

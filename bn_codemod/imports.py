@@ -13,7 +13,7 @@ from typing import Optional
 
 import libcst as cst
 
-from .scopes import Scope, resolve
+from .scopes import Scope, _is_docstring, _is_import_line, resolve
 
 _FALLBACK_PREFIX = "bn_codemod_"
 
@@ -25,39 +25,49 @@ class ImportPlanner:
         self._identifier_cache: Optional[set[str]] = None
         self.added: list[str] = []  # import statements to insert, in order
 
-    def partial(self, scopes: list[Scope]) -> str:
-        """An expression for functools.partial at the current position."""
-        found = self._visible("functools.partial", scopes) or self._visible_module("functools", scopes, "partial")
+    def partial(self, scopes: list[Scope], line: int) -> str:
+        """An expression for functools.partial, for a fix at `line`."""
+        found = self._visible("functools.partial", scopes, line) or self._visible_module(
+            "functools", scopes, line, "partial"
+        )
         if found:
             return found
         return self._add("partial", "from functools import partial", "functools.partial", scopes)
 
-    def torch_nn_class(self, class_name: str, scopes: list[Scope]) -> str:
+    def torch_nn_class(self, class_name: str, scopes: list[Scope], line: int) -> str:
         """An expression for torch.nn.<class_name>, e.g. `nn.BatchNorm2d`."""
         found = (
-            self._visible_module("torch.nn", scopes, class_name)
-            or self._visible(f"torch.nn.{class_name}", scopes)
-            or self._visible_module("torch", scopes, f"nn.{class_name}")
+            self._visible_module("torch.nn", scopes, line, class_name)
+            or self._visible(f"torch.nn.{class_name}", scopes, line)
+            or self._visible_module("torch", scopes, line, f"nn.{class_name}")
         )
         if found:
             return found
         return self._add("torch", "import torch", "torch", scopes) + f".nn.{class_name}"
 
-    def torch_attribute(self, dotted: str, scopes: list[Scope]) -> str:
+    def torch_attribute(self, dotted: str, scopes: list[Scope], line: int) -> str:
         """An expression for torch.<dotted>, e.g. `torch.func.replace_all_batch_norm_modules_`."""
-        found = self._visible_module("torch", scopes, dotted)
+        found = self._visible_module("torch", scopes, line, dotted)
         if found:
             return found
         return self._add("torch", "import torch", "torch", scopes) + f".{dotted}"
 
-    def _visible(self, qualified_name: str, scopes: list[Scope]) -> Optional[str]:
-        for name in _names_bound_to(qualified_name, scopes):
-            if resolve(cst.Name(name), scopes) == qualified_name:
+    def _visible(self, qualified_name: str, scopes: list[Scope], line: int) -> Optional[str]:
+        """A name for `qualified_name` surely bound where the fix lands: from an unconditional
+        top-level import above `line`, and not shadowed here. A conditional import, or a local one,
+        might not have run yet."""
+        module_scope = scopes[0]
+        for name, import_line in sorted(module_scope.import_lines.items()):
+            if (
+                import_line < line
+                and module_scope.bindings.get(name) == qualified_name
+                and resolve(cst.Name(name), scopes) == qualified_name
+            ):
                 return name
         return None
 
-    def _visible_module(self, module: str, scopes: list[Scope], attribute: str) -> Optional[str]:
-        name = self._visible(module, scopes)
+    def _visible_module(self, module: str, scopes: list[Scope], line: int, attribute: str) -> Optional[str]:
+        name = self._visible(module, scopes, line)
         return f"{name}.{attribute}" if name else None
 
     def _add(self, name: str, statement: str, qualified_name: str, scopes: list[Scope]) -> str:
@@ -71,6 +81,7 @@ class ImportPlanner:
             self.added.append(statement)
         # Later fixes in this file see the new binding.
         scopes[0].bindings[name] = qualified_name
+        scopes[0].import_lines[name] = 0  # inserted above every fix
         self._used_names[name] = True
         return name
 
@@ -88,10 +99,6 @@ class ImportPlanner:
             except (tokenize.TokenError, SyntaxError):
                 self._identifier_cache = set(re.findall(r"\w+", self._source))
         return self._identifier_cache
-
-
-def _names_bound_to(qualified_name: str, scopes: list[Scope]) -> list[str]:
-    return [name for scope in reversed(scopes) for name, target in scope.bindings.items() if target == qualified_name]
 
 
 def insert_imports(module: cst.Module, statements: list[str]) -> cst.Module:
@@ -119,16 +126,3 @@ def _insertion_index(body: list[cst.BaseStatement]) -> int:
     return position
 
 
-def _is_import_line(statement: cst.BaseStatement) -> bool:
-    return isinstance(statement, cst.SimpleStatementLine) and all(
-        isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
-    )
-
-
-def _is_docstring(statement: cst.BaseStatement) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )

@@ -20,6 +20,10 @@ def append_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> c
     args = list(call.args)
     if not args:
         return _append_to_empty_call(call, new_arg)
+    if len(args) == 1 and isinstance(args[0].value, cst.GeneratorExp) and not args[0].value.lpar:
+        # `f(x for x in y)` may omit the generator's parentheses only while it is the sole argument.
+        generator = args[0].value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        args[0] = args[0].with_changes(value=generator)
 
     last = args[-1]
     has_trailing_comma = isinstance(last.comma, cst.Comma)

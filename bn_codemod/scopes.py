@@ -24,6 +24,9 @@ class Scope:
     is_class: bool = False
     bindings: dict[str, str] = field(default_factory=dict)  # name -> qualified name, or LOCAL
     star_modules: list[str] = field(default_factory=list)  # `from M import *`
+    # Module scope: names bound by unconditional top-level imports -> the line of that import. A fix
+    # may use such a name below that line; a conditional or local import might not have run.
+    import_lines: dict[str, int] = field(default_factory=dict)
 
     def bind(self, name: str, qualified_name: str) -> None:
         previous = self.bindings.get(name)
@@ -44,6 +47,32 @@ def scope_for_module(module: cst.Module) -> Scope:
     scope = Scope()
     _scan_statements(module.body, scope)
     return scope
+
+
+def top_level_imports(module: cst.Module) -> list[tuple[cst.SimpleStatementLine, list[str]]]:
+    """Each unconditional top-level import line, with the names it binds."""
+    found = []
+    for statement in module.body:
+        if _is_import_line(statement):
+            bound = Scope()
+            _scan_statements([statement], bound)
+            found.append((statement, list(bound.bindings)))
+    return found
+
+
+def _is_import_line(statement: cst.CSTNode) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and all(
+        isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
+    )
+
+
+def _is_docstring(statement: cst.CSTNode) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
 
 
 def scope_for_class(node: cst.ClassDef) -> Scope:

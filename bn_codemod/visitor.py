@@ -31,7 +31,15 @@ from .knowledge import (
     NormClass,
 )
 from .suppressions import is_suppressed, noqa_lines
-from .scopes import Scope, dotted_name, resolve, scope_for_class, scope_for_function, scope_for_module
+from .scopes import (
+    Scope,
+    dotted_name,
+    resolve,
+    scope_for_class,
+    scope_for_function,
+    scope_for_module,
+    top_level_imports,
+)
 from .torchvision_builders import NO_BATCHNORM, RUNTIME_ONLY, Builder
 
 RUNTIME_ADVICE = "call torch.func.replace_all_batch_norm_modules_(model) after loading weights, where you vmap"
@@ -64,10 +72,15 @@ class BatchNormVisitor(cst.CSTTransformer):
         self._factory_positions: set[int] = set()  # ids of expressions where a class is a layer factory
         self._argument_positions: set[int] = set()  # ids of positional arguments to unknown callees
         self._subclass_reports: dict[int, str] = {}  # id(ClassDef) -> parent class name
+        self._imports_after_statement: list[str] = []  # BN006: statements to add after the current line
 
     # Scopes: each is scanned for its bindings when the visitor enters it.
     def visit_Module(self, node: cst.Module) -> None:
         self.scopes.append(scope_for_module(node))
+        for statement, names in top_level_imports(node):
+            line = self.get_metadata(PositionProvider, statement).start.line
+            for name in names:
+                self.scopes[0].import_lines.setdefault(name, line)
         self._register_local_subclasses(node)
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
@@ -172,12 +185,27 @@ class BatchNormVisitor(cst.CSTTransformer):
         self._record(original_node, "replace-import", "torch.func")
         if len(deprecated) == len(updated_node.names):
             return updated_node.with_changes(module=cst.parse_expression("torch.func"))
+        # Other names stay with functorch: the moved ones get a statement of their own right after
+        # this one, in the same block (under the same try/except ImportError), keeping their comments.
         for alias in deprecated:
             as_name = f" as {alias.asname.name.value}" if alias.asname is not None else ""
-            self.imports.added.append(f"from torch.func import {dotted_name(alias.name)}{as_name}")
+            comment = _comment_after(alias)
+            statement = f"from torch.func import {dotted_name(alias.name)}{as_name}"
+            self._imports_after_statement.append(statement + (f"  {comment}" if comment else ""))
+            self.edits.append(Edit(*self._start(original_node), "split-import", "", statement))
         kept = [alias for alias in updated_node.names if alias not in deprecated]
-        kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        if updated_node.lpar is None:
+            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)  # no trailing comma unparenthesized
         return updated_node.with_changes(names=kept)
+
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ):
+        if not self._imports_after_statement:
+            return updated_node
+        added = [cst.parse_statement(text) for text in self._imports_after_statement]
+        self._imports_after_statement = []
+        return cst.FlattenSentinel([updated_node, *added])
 
     # Calls.
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
@@ -322,8 +350,9 @@ class BatchNormVisitor(cst.CSTTransformer):
         )
         if not reported:
             return updated
-        partial = self.imports.partial(self.scopes)
-        norm_class = self.imports.torch_nn_class(norm_name, self.scopes)
+        line = self._start(original)[0]
+        partial = self.imports.partial(self.scopes, line)
+        norm_class = self.imports.torch_nn_class(norm_name, self.scopes, line)
         arguments = ", ".join([norm_class, *(f"{k}={v}" for k, v in defaults), f"{TRACKING_KEYWORD}=False"])
         value_source = f"{partial}({arguments})"
         value = cst.parse_expression(value_source)
@@ -374,7 +403,7 @@ class BatchNormVisitor(cst.CSTTransformer):
             return updated
         if not self._report(original, "BN002", _tracking_message(norm_class, "BN002"), fixable=True):
             return updated
-        partial_source = self.imports.partial(self.scopes)
+        partial_source = self.imports.partial(self.scopes, self._start(original)[0])
         self._record(original, "wrap-partial", partial_source)
         partial = cst.parse_expression(partial_source)
         return cst.Call(
@@ -390,8 +419,10 @@ class BatchNormVisitor(cst.CSTTransformer):
     def _replace_deprecated_attribute(self, original: cst.Attribute) -> cst.BaseExpression:
         if not self._report(original, "BN006", _deprecated_message("functorch.experimental"), fixable=True):
             return original
-        self._record(original, "replace-attribute", "torch.func.replace_all_batch_norm_modules_")
-        replacement = self.imports.torch_attribute("func.replace_all_batch_norm_modules_", self.scopes)
+        replacement = self.imports.torch_attribute(
+            "func.replace_all_batch_norm_modules_", self.scopes, self._start(original)[0]
+        )
+        self._record(original, "replace-attribute", replacement)
         return cst.parse_expression(replacement).with_changes(lpar=original.lpar, rpar=original.rpar)
 
     def _register_local_subclasses(self, module: cst.Module) -> None:
@@ -436,8 +467,11 @@ class BatchNormVisitor(cst.CSTTransformer):
     def _record(
         self, node: cst.CSTNode, action: str, value: str, index: int = -1, keyword: str = TRACKING_KEYWORD
     ) -> None:
+        self.edits.append(Edit(*self._start(node), action, keyword, value, index))
+
+    def _start(self, node: cst.CSTNode) -> tuple[int, int]:
         start = self.get_metadata(PositionProvider, node).start
-        self.edits.append(Edit(start.line, start.column + 1, action, keyword, value, index))
+        return start.line, start.column + 1
 
 
 _TIGHT_EQUAL = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
@@ -457,6 +491,15 @@ def _tracking_message(norm_class: NormClass, code: str) -> str:
 
 def _deprecated_message(module: str) -> str:
     return f"{module}.replace_all_batch_norm_modules_ is deprecated: use torch.func.replace_all_batch_norm_modules_"
+
+
+def _comment_after(alias: cst.ImportAlias) -> str:
+    """The comment on the line of `alias` (after its comma), if any."""
+    comma = alias.comma
+    if isinstance(comma, cst.Comma) and isinstance(comma.whitespace_after, cst.ParenthesizedWhitespace):
+        comment = comma.whitespace_after.first_line.comment
+        return comment.value if comment is not None else ""
+    return ""
 
 
 def _builds_untrained(args: Sequence[cst.Arg]) -> bool:
