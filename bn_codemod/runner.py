@@ -13,6 +13,7 @@ from .analysis import ParseError, analyze, may_have_findings
 from .cache import Cache, content_key
 from .config import Settings
 from .findings import Finding
+from .safety import check_rewrite
 from .source import SourceError, SourceFile, decode_source, encode_source, read_bytes, write_atomic
 
 NOTEBOOK_SUFFIX = ".ipynb"
@@ -122,6 +123,13 @@ def process_source(source: SourceFile, mode: Mode, settings: Settings, write: bo
 
     outcome = FileOutcome(path, findings=analysis.findings, changed=analysis.changed)
     if not analysis.changed:
+        return outcome
+    # The safety net, as black's AST check: the new source must parse, and differ from the old
+    # only by the edits the visitor says it made. Otherwise nothing is written or shown.
+    unsafe = check_rewrite(source.text, analysis.new_source, analysis.edits)
+    if unsafe is not None:
+        outcome.error = f"{path}: internal error: refusing to write an unintended change: {unsafe}"
+        outcome.changed = False
         return outcome
     try:
         new_bytes = encode_source(source, analysis.new_source)
