@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import warnings
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
@@ -58,6 +59,7 @@ def analyze(source: str, settings: Optional[Settings] = None) -> Analysis:
 
     from .visitor import BatchNormVisitor
 
+    _reject_what_libcst_cannot_survive(source)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
@@ -76,6 +78,21 @@ def analyze(source: str, settings: Optional[Settings] = None) -> Analysis:
                          "(a form feed or CR-only line endings); fix it by hand")
     new_source = new_module.code if visitor.edits else source
     return Analysis(new_source, sorted(visitor.findings, key=_position), visitor.edits)
+
+
+def _reject_what_libcst_cannot_survive(source: str) -> None:
+    """CPython's C parser first: libcst's native parser crashes the process (a segfault, taking every
+    other file's result with it) on nesting CPython rejects within milliseconds."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences and the like are not our business
+            compile(source, "<file>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as error:
+        raise ParseError(f"cannot parse: {error.msg}", error.lineno or 0, error.offset or 0) from None
+    except (RecursionError, MemoryError):
+        raise ParseError("cannot parse: too deeply nested") from None
+    except ValueError as error:  # e.g. source code string cannot contain null bytes
+        raise ParseError(f"cannot parse: {error}") from None
 
 
 def _explain_parse_failure(source: str, libcst_message: str) -> ParseError:

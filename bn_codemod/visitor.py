@@ -207,6 +207,21 @@ class BatchNormVisitor(cst.CSTTransformer):
         self._imports_after_statement = []
         return cst.FlattenSentinel([updated_node, *added])
 
+    def leave_SimpleStatementSuite(
+        self, original_node: cst.SimpleStatementSuite, updated_node: cst.SimpleStatementSuite
+    ) -> cst.SimpleStatementSuite:
+        """`if x: from functorch.experimental import a, replace_all_...`: the moved import joins the
+        same one-line block, after a semicolon (a comment on the line stays at its end)."""
+        if not self._imports_after_statement:
+            return updated_node
+        added = [
+            cst.parse_statement(text.split("  #", 1)[0]).body[0] for text in self._imports_after_statement
+        ]
+        self._imports_after_statement = []
+        body = list(updated_node.body)
+        body[-1] = body[-1].with_changes(semicolon=cst.Semicolon(whitespace_after=cst.SimpleWhitespace(" ")))
+        return updated_node.with_changes(body=[*body, *added])
+
     # Calls.
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         callee = self._callees.pop(id(original_node), None)

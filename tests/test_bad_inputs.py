@@ -93,11 +93,7 @@ def test_deep_nesting_is_processed_or_named(tmp_path, name):
     assert (tmp_path / "good.py").read_bytes() == FIXED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="libcst segfaults on nesting CPython rejects; guard: run CPython's parser first and stop when it "
-    "rejects the file (see issue 6 report)",
-)
+# libcst's native parser segfaults on these; CPython's parser runs first and rejects them at once.
 @pytest.mark.parametrize("name", sorted(CRASHING_DEEP))
 def test_nesting_cpython_rejects_is_named_not_a_crash(tmp_path, name):
     source = _deep_case(tmp_path, CRASHING_DEEP[name])
