@@ -12,6 +12,7 @@ from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 
 from .analysis import ParseError, analyze
 from .config import load_settings
+from .safety import check_rewrite
 
 
 class BatchNormCommand(VisitorBasedCodemodCommand):
@@ -37,5 +38,9 @@ class BatchNormCommand(VisitorBasedCodemodCommand):
             if not finding.fixable:
                 self.warn(f"{finding.line}:{finding.column}: {finding.code} {finding.message}")
         if not analysis.changed:
+            return tree
+        unsafe = check_rewrite(source, analysis.new_source, analysis.edits)
+        if unsafe is not None:
+            self.warn(f"internal error: refusing to write an unintended change: {unsafe}")
             return tree
         return cst.parse_module(analysis.new_source)

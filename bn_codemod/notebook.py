@@ -30,6 +30,7 @@ from typing import Callable, Iterator, Optional, Sequence, Union
 from .analysis import DEFAULT_SETTINGS, Analysis, ParseError, analyze, may_have_findings
 from .config import Settings
 from .findings import Edit, Finding
+from .safety import check_rewrite
 
 # Cell magics whose body is Python run in the notebook's namespace; a cell with any other is skipped.
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture"})
@@ -106,6 +107,10 @@ def analyze_notebook(
     skipped = sorted({*skipped, *(cell.index + 1 for cell in cells if cell.index not in analysed)})
     if analysis is None:
         return NotebookAnalysis(text, skipped_cells=skipped)
+    if analysis.changed:
+        unsafe = check_rewrite(joined.text, analysis.new_source, analysis.edits)
+        if unsafe is not None:  # the same safety net as for .py files
+            raise NotebookError(f"internal error: refusing to write an unintended change: {unsafe}")
 
     new_sources = _changed_sources(joined, analysis) if analysis.changed else {}
     new_text = _write(text, notebook, new_sources) if new_sources else text
