@@ -105,10 +105,6 @@ def _process_raw(path: str, raw: bytes, mode: Mode, settings: Settings):
     return outcome, (original_findings, outcome.changed)
 
 
-def process_path(path: str, mode: Mode, settings: Settings) -> FileOutcome:
-    return run_files([path], mode, settings)[0]
-
-
 def process_source(source: SourceFile, mode: Mode, settings: Settings, write: bool) -> FileOutcome:
     path = source.path
     if not may_have_findings(source.raw, settings.extra_classes):
