@@ -13,7 +13,7 @@ import libcst as cst
 from libcst.metadata import PositionProvider
 
 from . import layout
-from .arguments import UNKNOWN, Slot, find_slot, literal_value, string_literal
+from .arguments import UNKNOWN, find_slot, literal_value, string_literal
 from .findings import Edit, Finding
 from .imports import ImportPlanner, insert_imports
 from .knowledge import (

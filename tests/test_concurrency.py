@@ -80,7 +80,7 @@ def test_two_runs_fixing_the_same_files_at_once_agree(tmp_path):
             stop.set()
             watcher.join()
 
-        for run, (out, err) in zip(runs, results):
+        for run, (_out, err) in zip(runs, results):
             assert b"Traceback" not in err, err.decode()
             assert (run.returncode, err) == (0, b""), f"round {round_number}: {err.decode()}"
         assert torn == [], f"round {round_number}"
