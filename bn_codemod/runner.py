@@ -7,7 +7,7 @@ import difflib
 import os
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from .analysis import ParseError, analyze, may_have_findings
 from .cache import Cache, content_key
@@ -127,19 +127,7 @@ def process_source(source: SourceFile, mode: Mode, settings: Settings, write: bo
         outcome.error = f"{path}: internal error: refusing to write an unintended change: {unsafe}"
         outcome.changed = False
         return outcome
-    try:
-        new_bytes = encode_source(source, analysis.new_source)
-        if mode is Mode.DIFF:
-            outcome.diff = unified_diff(path, source.text, analysis.new_source)
-        elif mode is Mode.FIX:
-            if write:
-                write_atomic(path, new_bytes)
-            outcome.new_bytes = new_bytes
-            outcome.findings = [dataclasses.replace(f, fixed=f.fixable) for f in analysis.findings]
-    except SourceError as error:
-        outcome.error = str(error)
-        outcome.changed = False
-    return outcome
+    return _deliver(outcome, mode, source.text, analysis.new_source, lambda text: encode_source(source, text), write)
 
 
 def process_notebook(path: str, raw: bytes, mode: Mode, settings: Settings, write: bool) -> FileOutcome:
@@ -159,17 +147,26 @@ def process_notebook(path: str, raw: bytes, mode: Mode, settings: Settings, writ
     outcome = FileOutcome(path, findings=result.findings, changed=result.changed)
     if not result.changed:
         return outcome
-    new_bytes = result.new_text.encode("utf-8")
+    return _deliver(outcome, mode, text, result.new_text, lambda new_text: new_text.encode("utf-8"), write)
+
+
+def _deliver(
+    outcome: FileOutcome, mode: Mode, old_text: str, new_text: str, encode: Callable[[str], bytes], write: bool
+) -> FileOutcome:
+    """The fix as a diff (--diff), written (fix mode) or kept for stdout; a failure is the file's error."""
     try:
+        new_bytes = encode(new_text)
         if mode is Mode.DIFF:
-            outcome.diff = unified_diff(path, text, result.new_text)
+            outcome.diff = unified_diff(outcome.path, old_text, new_text)
         elif mode is Mode.FIX:
             if write:
-                write_atomic(path, new_bytes)
+                write_atomic(outcome.path, new_bytes)
             outcome.new_bytes = new_bytes
-            outcome.findings = [dataclasses.replace(f, fixed=f.fixable) for f in result.findings]
+            outcome.findings = [dataclasses.replace(f, fixed=f.fixable) for f in outcome.findings]
     except SourceError as error:
         outcome.error, outcome.changed = str(error), False
+    except UnicodeEncodeError as error:
+        outcome.error, outcome.changed = f"{outcome.path}: cannot encode as utf-8: {error.reason}", False
     return outcome
 
 
