@@ -79,10 +79,16 @@ def _map(work: list[tuple], jobs: int) -> list[tuple[FileOutcome, Optional[tuple
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    # Largest files first keeps both cores busy to the end; map() still returns results in order.
+    # Largest files first, one at a time, keeps both cores busy to the end; results go back to
+    # the order of `work`, so the output never depends on the number of jobs.
+    largest_first = sorted(range(len(work)), key=lambda index: -len(work[index][1]))
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
     with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=context) as pool:
-        return list(pool.map(_process_raw_tuple, work, chunksize=max(1, len(work) // (jobs * 4))))
+        results = list(pool.map(_process_raw_tuple, [work[index] for index in largest_first], chunksize=1))
+    in_order: list = [None] * len(work)
+    for result, index in zip(results, largest_first):
+        in_order[index] = result
+    return in_order
 
 
 def _process_raw_tuple(item: tuple):
