@@ -113,10 +113,8 @@ def _process_raw(path: str, raw: bytes, mode: Mode, settings: Settings):
 
 def process_source(source: SourceFile, mode: Mode, settings: Settings, write: bool) -> FileOutcome:
     path = source.path
-    if not may_have_findings(source.raw, settings.extra_classes):
-        return FileOutcome(path)
     try:
-        analysis = analyze(source.text, settings)
+        analysis = analyze(source.text, settings)  # analyze() applies the prefilter itself
     except ParseError as error:
         location = f"{path}:{error.line}:{error.column}" if error.line else path
         return FileOutcome(path, error=f"{location}: {error.message}")
