@@ -46,7 +46,7 @@ def may_have_findings(source: bytes, extra_classes: Sequence[str] = ()) -> bool:
     return any(root in source for root in roots) and any(token in source for token in tokens)
 
 
-def analyze(source: str, settings: Optional[Settings] = None) -> Analysis:
+def analyze(source: str, settings: Optional[Settings] = None, need_source: bool = True) -> Analysis:
     """Run the visitor over `source`. Raises ParseError when libcst cannot parse it."""
     settings = settings or DEFAULT_SETTINGS
     if not may_have_findings(source.encode("utf-8", "surrogatepass"), settings.extra_classes):
@@ -55,7 +55,6 @@ def analyze(source: str, settings: Optional[Settings] = None) -> Analysis:
         return Analysis(source)
     # libcst is imported only when a file must be parsed: start-up stays small.
     import libcst as cst
-    from libcst.metadata import MetadataWrapper
 
     from .visitor import BatchNormVisitor
 
@@ -68,7 +67,7 @@ def analyze(source: str, settings: Optional[Settings] = None) -> Analysis:
         raise ParseError("cannot parse: too deeply nested") from None
     visitor = BatchNormVisitor(source, settings.extra_classes, settings.enabled)
     try:
-        new_module = MetadataWrapper(module, unsafe_skip_copy=True).visit(visitor)
+        new_module = module.visit(visitor)
     except RecursionError:
         raise ParseError("cannot analyse: too deeply nested") from None
     if visitor.edits and ("\x0c" in source or "\r" in source) and module.code != source:
@@ -76,7 +75,7 @@ def analyze(source: str, settings: Optional[Settings] = None) -> Analysis:
         # would change bytes the visitor never meant to touch.
         raise ParseError("cannot rewrite exactly: libcst does not reproduce this file byte for byte "
                          "(a form feed or CR-only line endings); fix it by hand")
-    new_source = new_module.code if visitor.edits else source
+    new_source = new_module.code if visitor.edits and need_source else source  # check mode: no codegen
     return Analysis(new_source, sorted(visitor.findings, key=_position), visitor.edits)
 
 

@@ -25,49 +25,49 @@ class ImportPlanner:
         self._identifier_cache: Optional[set[str]] = None
         self.added: list[str] = []  # import statements to insert, in order
 
-    def partial(self, scopes: list[Scope], line: int) -> str:
-        """An expression for functools.partial, for a fix at `line`."""
-        found = self._visible("functools.partial", scopes, line) or self._visible_module(
-            "functools", scopes, line, "partial"
+    def partial(self, scopes: list[Scope], statement: int) -> str:
+        """An expression for functools.partial, for a fix in top-level statement number `statement`."""
+        found = self._visible("functools.partial", scopes, statement) or self._visible_module(
+            "functools", scopes, statement, "partial"
         )
         if found:
             return found
         return self._add("partial", "from functools import partial", "functools.partial", scopes)
 
-    def torch_nn_class(self, class_name: str, scopes: list[Scope], line: int) -> str:
+    def torch_nn_class(self, class_name: str, scopes: list[Scope], statement: int) -> str:
         """An expression for torch.nn.<class_name>, e.g. `nn.BatchNorm2d`."""
         found = (
-            self._visible_module("torch.nn", scopes, line, class_name)
-            or self._visible(f"torch.nn.{class_name}", scopes, line)
-            or self._visible_module("torch", scopes, line, f"nn.{class_name}")
+            self._visible_module("torch.nn", scopes, statement, class_name)
+            or self._visible(f"torch.nn.{class_name}", scopes, statement)
+            or self._visible_module("torch", scopes, statement, f"nn.{class_name}")
         )
         if found:
             return found
         return self._add("torch", "import torch", "torch", scopes) + f".nn.{class_name}"
 
-    def torch_attribute(self, dotted: str, scopes: list[Scope], line: int) -> str:
+    def torch_attribute(self, dotted: str, scopes: list[Scope], statement: int) -> str:
         """An expression for torch.<dotted>, e.g. `torch.func.replace_all_batch_norm_modules_`."""
-        found = self._visible_module("torch", scopes, line, dotted)
+        found = self._visible_module("torch", scopes, statement, dotted)
         if found:
             return found
         return self._add("torch", "import torch", "torch", scopes) + f".{dotted}"
 
-    def _visible(self, qualified_name: str, scopes: list[Scope], line: int) -> Optional[str]:
+    def _visible(self, qualified_name: str, scopes: list[Scope], statement: int) -> Optional[str]:
         """A name for `qualified_name` surely bound where the fix lands: from an unconditional
-        top-level import above `line`, and not shadowed here. A conditional import, or a local one,
+        top-level import in an earlier top-level statement, and not shadowed here. A conditional import, or a local one,
         might not have run yet."""
         module_scope = scopes[0]
-        for name, import_line in sorted(module_scope.import_lines.items()):
+        for name, import_statement in sorted(module_scope.import_statements.items()):
             if (
-                import_line < line
+                import_statement < statement
                 and module_scope.bindings.get(name) == qualified_name
                 and resolve(cst.Name(name), scopes) == qualified_name
             ):
                 return name
         return None
 
-    def _visible_module(self, module: str, scopes: list[Scope], line: int, attribute: str) -> Optional[str]:
-        name = self._visible(module, scopes, line)
+    def _visible_module(self, module: str, scopes: list[Scope], statement: int, attribute: str) -> Optional[str]:
+        name = self._visible(module, scopes, statement)
         return f"{name}.{attribute}" if name else None
 
     def _add(self, name: str, statement: str, qualified_name: str, scopes: list[Scope]) -> str:
@@ -81,7 +81,7 @@ class ImportPlanner:
             self.added.append(statement)
         # Later fixes in this file see the new binding.
         scopes[0].bindings[name] = qualified_name
-        scopes[0].import_lines[name] = 0  # inserted above every fix
+        scopes[0].import_statements[name] = 0  # inserted above every fix
         self._used_names[name] = True
         return name
 

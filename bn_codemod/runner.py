@@ -114,7 +114,8 @@ def _process_raw(path: str, raw: bytes, mode: Mode, settings: Settings):
 def process_source(source: SourceFile, mode: Mode, settings: Settings, write: bool) -> FileOutcome:
     path = source.path
     try:
-        analysis = analyze(source.text, settings)  # analyze() applies the prefilter itself
+        # analyze() applies the prefilter itself; --check needs the findings, not the new code.
+        analysis = analyze(source.text, settings, need_source=mode is not Mode.CHECK)
     except ParseError as error:
         location = f"{path}:{error.line}:{error.column}" if error.line else path
         return FileOutcome(path, error=f"{location}: {error.message}")
@@ -122,7 +123,7 @@ def process_source(source: SourceFile, mode: Mode, settings: Settings, write: bo
         return FileOutcome(path, error=f"{path}: internal error: {type(error).__name__}: {error}")
 
     outcome = FileOutcome(path, findings=analysis.findings, changed=analysis.changed)
-    if not analysis.changed:
+    if not analysis.changed or mode is Mode.CHECK:
         return outcome
     # The safety net, as black's AST check: the new source must parse, and differ from the old
     # only by the edits the visitor says it made. Otherwise nothing is written or shown.

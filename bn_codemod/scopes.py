@@ -24,9 +24,10 @@ class Scope:
     is_class: bool = False
     bindings: dict[str, str] = field(default_factory=dict)  # name -> qualified name, or LOCAL
     star_modules: list[str] = field(default_factory=list)  # `from M import *`
-    # Module scope: names bound by unconditional top-level imports -> the line of that import. A fix
-    # may use such a name below that line; a conditional or local import might not have run.
-    import_lines: dict[str, int] = field(default_factory=dict)
+    # Module scope: names bound by unconditional top-level imports -> the number (1-based) of that
+    # top-level statement. A fix in a later statement may use such a name; a conditional or local
+    # import might not have run. Statement order is line order, and needs no positions.
+    import_statements: dict[str, int] = field(default_factory=dict)
 
     def bind(self, name: str, qualified_name: str) -> None:
         previous = self.bindings.get(name)

@@ -48,8 +48,32 @@ LOCAL_CLASS_PREFIX = "<local>."
 _TYPE_INSPECTING = frozenset({"isinstance", "issubclass", "type", "super", "id", "repr", "str", "print", "hash", "getattr", "hasattr", "setattr", "vars", "dir", "callable"})
 
 
+def _inert_types() -> frozenset:
+    """Leaves, whitespace and operators: nothing under them is ever looked at."""
+    import inspect
+
+    import libcst._nodes.op as op
+    import libcst._nodes.whitespace as whitespace
+
+    found = {
+        cls
+        for module in (op, whitespace)
+        for _, cls in inspect.getmembers(module, inspect.isclass)
+        if issubclass(cls, cst.CSTNode) and not inspect.isabstract(cls)
+    }
+    found |= {
+        cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Ellipsis, cst.Pass, cst.Break, cst.Continue,
+        cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace,
+        cst.RightCurlyBrace,
+    }
+    return frozenset(found)
+
+
+_INERT = _inert_types()
+
+
 class BatchNormVisitor(cst.CSTTransformer):
-    METADATA_DEPENDENCIES = (PositionProvider,)
+    # No METADATA_DEPENDENCIES: positions are computed only when needed (see _position and finish).
 
     def __init__(
         self,
@@ -73,19 +97,59 @@ class BatchNormVisitor(cst.CSTTransformer):
         self._argument_positions: set[int] = set()  # ids of positional arguments to unknown callees
         self._subclass_reports: dict[int, str] = {}  # id(ClassDef) -> parent class name
         self._imports_after_statement: list[str] = []  # BN006: statements to add after the current line
+        self._module: Optional[cst.Module] = None
+        self._statement_index: dict[int, int] = {}  # id(top-level statement) -> 1-based index
+        self._current_statement = 0  # number of the top-level statement being visited (import planning)
+        self._positions: Optional[dict] = None  # every node's position, computed at the first need
+        self._deferred: list[tuple[bool, cst.CSTNode, tuple]] = []  # without # noqa: awaiting positions
+        self._visit_names: dict[type, Optional[str]] = {}
+        self._leave_names: dict[type, Optional[str]] = {}
+
+    # Dispatch: libcst looks up visit_<Type>/leave_<Type> and visit_<Type>_<attr> with getattr for
+    # every node and every attribute; cache the first per type, and there are none of the second.
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        kind = type(node)
+        if kind in _INERT:
+            return False
+        index = self._statement_index.get(id(node))
+        if index is not None:
+            self._current_statement = index
+        name = self._visit_names.get(kind, 0)
+        if name == 0:
+            name = f"visit_{kind.__name__}"
+            name = self._visit_names[kind] = name if hasattr(self, name) else None
+        return name is None or getattr(self, name)(node) is not False
+
+    def on_leave(self, original_node, updated_node):
+        kind = type(original_node)
+        name = self._leave_names.get(kind, 0)
+        if name == 0:
+            name = f"leave_{kind.__name__}"
+            name = self._leave_names[kind] = name if hasattr(self, name) else None
+        return updated_node if name is None else getattr(self, name)(original_node, updated_node)
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        pass
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        pass
 
     # Scopes: each is scanned for its bindings when the visitor enters it.
     def visit_Module(self, node: cst.Module) -> None:
+        self._module = node
         self.scopes.append(scope_for_module(node))
+        # A fix may use a name imported by a top-level statement before its own: statement order
+        # is line order for top-level statements, and needs no positions.
+        self._statement_index = {id(statement): index for index, statement in enumerate(node.body, 1)}
         for statement, names in top_level_imports(node):
-            line = self.get_metadata(PositionProvider, statement).start.line
             for name in names:
-                self.scopes[0].import_lines.setdefault(name, line)
+                self.scopes[0].import_statements.setdefault(name, self._statement_index[id(statement)])
         self._register_local_subclasses(node)
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         for statement in self.imports.added:
             self.edits.append(Edit(0, 0, "add-import", "", statement))
+        self._finish()
         return insert_imports(updated_node, self.imports.added)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
@@ -192,7 +256,7 @@ class BatchNormVisitor(cst.CSTTransformer):
             comment = _comment_after(alias)
             statement = f"from torch.func import {dotted_name(alias.name)}{as_name}"
             self._imports_after_statement.append(statement + (f"  {comment}" if comment else ""))
-            self.edits.append(Edit(*self._start(original_node), "split-import", "", statement))
+            self._record(original_node, "split-import", statement, keyword="")
         kept = [alias for alias in updated_node.names if alias not in deprecated]
         if updated_node.lpar is None:
             kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)  # no trailing comma unparenthesized
@@ -365,9 +429,9 @@ class BatchNormVisitor(cst.CSTTransformer):
         )
         if not reported:
             return updated
-        line = self._start(original)[0]
-        partial = self.imports.partial(self.scopes, line)
-        norm_class = self.imports.torch_nn_class(norm_name, self.scopes, line)
+        statement = self._current_statement
+        partial = self.imports.partial(self.scopes, statement)
+        norm_class = self.imports.torch_nn_class(norm_name, self.scopes, statement)
         arguments = ", ".join([norm_class, *(f"{k}={v}" for k, v in defaults), f"{TRACKING_KEYWORD}=False"])
         value_source = f"{partial}({arguments})"
         value = cst.parse_expression(value_source)
@@ -418,7 +482,7 @@ class BatchNormVisitor(cst.CSTTransformer):
             return updated
         if not self._report(original, "BN002", _tracking_message(norm_class, "BN002"), fixable=True):
             return updated
-        partial_source = self.imports.partial(self.scopes, self._start(original)[0])
+        partial_source = self.imports.partial(self.scopes, self._current_statement)
         self._record(original, "wrap-partial", partial_source)
         partial = cst.parse_expression(partial_source)
         return cst.Call(
@@ -435,7 +499,7 @@ class BatchNormVisitor(cst.CSTTransformer):
         if not self._report(original, "BN006", _deprecated_message("functorch.experimental"), fixable=True):
             return original
         replacement = self.imports.torch_attribute(
-            "func.replace_all_batch_norm_modules_", self.scopes, self._start(original)[0]
+            "func.replace_all_batch_norm_modules_", self.scopes, self._current_statement
         )
         self._record(original, "replace-attribute", replacement)
         return cst.parse_expression(replacement).with_changes(lpar=original.lpar, rpar=original.rpar)
@@ -463,30 +527,74 @@ class BatchNormVisitor(cst.CSTTransformer):
         """Record a finding; False when the rule is off or a `# noqa` suppresses it (then: no fix)."""
         if not self._enabled(code):
             return False
-        position = self.get_metadata(PositionProvider, node)
-        if self._noqa and is_suppressed(self._noqa, code, (position.start.line, position.end.line)):
+        if not self._noqa:  # nothing to suppress: the position can wait until the end
+            self._deferred.append((True, node, (code, message, fixable)))
+            return True
+        position = self._position(node)
+        if is_suppressed(self._noqa, code, (position.start.line, position.end.line)):
             return False
-        self.findings.append(
-            Finding(
-                code=code,
-                line=position.start.line,
-                column=position.start.column + 1,
-                end_line=position.end.line,
-                end_column=position.end.column + 1,
-                message=message,
-                fixable=fixable,
-            )
-        )
+        self.findings.append(_finding(code, position, message, fixable))
         return True
 
     def _record(
         self, node: cst.CSTNode, action: str, value: str, index: int = -1, keyword: str = TRACKING_KEYWORD
     ) -> None:
-        self.edits.append(Edit(*self._start(node), action, keyword, value, index))
+        if not self._noqa:
+            self._deferred.append((False, node, (action, keyword, value, index)))
+            return
+        start = self._position(node).start
+        self.edits.append(Edit(start.line, start.column + 1, action, keyword, value, index))
 
-    def _start(self, node: cst.CSTNode) -> tuple[int, int]:
-        start = self.get_metadata(PositionProvider, node).start
-        return start.line, start.column + 1
+    def _position(self, node: cst.CSTNode):
+        if self._positions is None:
+            # PositionProvider's own pass, without MetadataWrapper.resolve's second, empty traversal.
+            from libcst.metadata.position_provider import PositionProvidingCodegenState
+
+            provider = PositionProvider()
+            provider._computed = {}
+            module = self._module
+            state = PositionProvidingCodegenState(
+                default_indent=module.default_indent, default_newline=module.default_newline, provider=provider
+            )
+            module._codegen(state)
+            self._positions = provider._computed
+        return self._positions[node]
+
+    def _finish(self) -> None:
+        """Positions for the deferred findings and edits: from the full map when it exists, else for
+        those nodes only, in one plain codegen pass."""
+        if not self._deferred:
+            return
+        nodes = [node for _, node, _ in self._deferred]
+        if self._positions is not None:
+            positions = {id(node): self._positions[node] for node in nodes}
+        else:
+            from .positions import positions_of
+
+            positions = positions_of(self._module, nodes)
+        edits = []
+        for is_finding, node, data in self._deferred:
+            position = positions[id(node)]
+            if is_finding:
+                code, message, fixable = data
+                self.findings.append(_finding(code, position, message, fixable))
+            else:
+                action, keyword, value, index = data
+                edits.append(Edit(position.start.line, position.start.column + 1, action, keyword, value, index))
+        self.edits[:0] = edits  # before the add-import edits of leave_Module, as they were recorded
+        self._deferred = []
+
+
+def _finding(code: str, position, message: str, fixable: bool) -> Finding:
+    return Finding(
+        code=code,
+        line=position.start.line,
+        column=position.start.column + 1,
+        end_line=position.end.line,
+        end_column=position.end.column + 1,
+        message=message,
+        fixable=fixable,
+    )
 
 
 _TIGHT_EQUAL = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
