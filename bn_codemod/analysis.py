@@ -11,6 +11,7 @@ from typing import Optional, Sequence
 from .config import Settings
 from .findings import Edit, Finding
 from .knowledge import PREFILTER_ROOTS, PREFILTER_TOKENS
+from .reduction import blank_inert_bodies
 from .suppressions import skips_file
 
 DEFAULT_SETTINGS = Settings()
@@ -53,15 +54,32 @@ def analyze(source: str, settings: Optional[Settings] = None, need_source: bool 
         return Analysis(source)
     if skips_file(source):
         return Analysis(source)
+    tree = _parse_with_cpython(source)
+    # A form feed in a blanked body would hide the refusal below (libcst drops such form feeds).
+    reduced = blank_inert_bodies(source, tree, settings.extra_classes) if "\x0c" not in source else source
+    if reduced != source:
+        # Findings come from the reduced file (see reduction.py); a fix needs the whole file, so a
+        # file with something to fix is visited again, whole, by the same visitor.
+        analysis = _visit(reduced, settings, need_source=False, parse_errors=False)
+        if analysis is not None and (not analysis.edits or not need_source):
+            return Analysis(source, analysis.findings, analysis.edits)
+    analysis = _visit(source, settings, need_source)
+    assert analysis is not None
+    return analysis
+
+
+def _visit(source: str, settings: Settings, need_source: bool, parse_errors: bool = True) -> Optional[Analysis]:
+    """The visitor over `source`. Without `parse_errors`, None when libcst cannot parse it."""
     # libcst is imported only when a file must be parsed: start-up stays small.
     import libcst as cst
 
     from .visitor import BatchNormVisitor
 
-    _reject_what_libcst_cannot_survive(source)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
+        if not parse_errors:
+            return None
         raise _explain_parse_failure(source, error.message) from None
     except RecursionError:
         raise ParseError("cannot parse: too deeply nested") from None
@@ -79,13 +97,14 @@ def analyze(source: str, settings: Optional[Settings] = None, need_source: bool 
     return Analysis(new_source, sorted(visitor.findings, key=_position), visitor.edits)
 
 
-def _reject_what_libcst_cannot_survive(source: str) -> None:
+def _parse_with_cpython(source: str) -> ast.Module:
     """CPython's C parser first: libcst's native parser crashes the process (a segfault, taking every
-    other file's result with it) on nesting CPython rejects within milliseconds."""
+    other file's result with it) on nesting CPython rejects within milliseconds. Its tree tells
+    reduction.py where each definition's body is."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences and the like are not our business
-            compile(source, "<file>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+            return compile(source, "<file>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as error:
         raise ParseError(f"cannot parse: {error.msg}", error.lineno or 0, error.offset or 0) from None
     except (RecursionError, MemoryError):

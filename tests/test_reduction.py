@@ -1,0 +1,275 @@
+"""reduction.py blanks what cannot hold a finding before libcst parses a file. It must never change a
+finding or a fix: checked on every fixture, on generated modules, and on the cases it must keep."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import bn_codemod.analysis as analysis_module
+from bn_codemod.analysis import analyze
+from bn_codemod.config import Settings
+from bn_codemod.reduction import blank_inert_bodies
+from fixture_cases import FIXTURES, case_id, input_files
+
+
+def reduce(source: str, extra_classes: tuple[str, ...] = ()) -> str:
+    return blank_inert_bodies(source, ast.parse(source), extra_classes)
+
+
+def without_reduction(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(analysis_module, "blank_inert_bodies", lambda source, tree, extra_classes=(): source)
+
+
+def findings_both_ways(source: str, settings_: Settings = analysis_module.DEFAULT_SETTINGS):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        without_reduction(monkeypatch)
+        whole = analyze(source, settings_, need_source=True)
+    reduced_check = analyze(source, settings_, need_source=False)
+    reduced_fix = analyze(source, settings_, need_source=True)
+    return whole, reduced_check, reduced_fix
+
+
+def assert_same_everywhere(source: str, settings_: Settings = analysis_module.DEFAULT_SETTINGS) -> None:
+    whole, reduced_check, reduced_fix = findings_both_ways(source, settings_)
+    assert reduced_check.findings == whole.findings
+    assert reduced_fix.findings == whole.findings
+    assert reduced_fix.new_source == whole.new_source
+    assert reduced_fix.edits == whole.edits
+    assert bool(reduced_check.edits) == bool(whole.edits)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [*input_files(), *sorted((FIXTURES / "models").glob("*.py"))],
+    ids=lambda path: case_id(path) if path.name.endswith(".input.py") else f"models/{path.stem}",
+)
+def test_fixtures_have_the_same_findings_and_fixes(path):
+    assert_same_everywhere(path.read_text(encoding="utf-8"))
+
+
+# What is blanked, and what must stay.
+def test_a_body_without_a_recognised_name_becomes_pass_and_keeps_its_lines():
+    source = (
+        "import torch.nn as nn\n"
+        "\n"
+        "def helper(x):\n"
+        "    y = x + 1\n"
+        "    return y\n"
+        "\n"
+        "def build():\n"
+        "    return nn.BatchNorm2d(3)\n"
+    )
+    assert reduce(source) == (
+        "import torch.nn as nn\n"
+        "\n"
+        "def helper(x):\n"
+        "    pass\n"
+        "\n"
+        "\n"
+        "def build():\n"
+        "    return nn.BatchNorm2d(3)\n"
+    )
+
+
+def test_line_endings_are_kept_line_for_line():
+    source = "import torch\r\ndef f():\r\n    a = 1\r\n    return a\r\nx = torch.nn.BatchNorm1d(2)\r\n"
+    assert reduce(source) == "import torch\r\ndef f():\r\n    pass\r\n\r\nx = torch.nn.BatchNorm1d(2)\r\n"
+
+
+def test_a_decorated_first_method_is_blanked_from_its_decorator():
+    source = "import torch\nclass Op:\n    @staticmethod\n    def forward(x):\n        return x\nnorm = torch.nn.BatchNorm2d(1)\n"
+    assert reduce(source) == "import torch\nclass Op:\n    pass\n\n\nnorm = torch.nn.BatchNorm2d(1)\n"
+
+
+def test_a_subclass_of_a_norm_class_is_kept_whole():
+    source = (
+        "import torch.nn as nn\n"
+        "class MyBN(nn.BatchNorm2d):\n"
+        "    def __init__(self, c):\n"
+        "        super().__init__(c, track_running_stats=False)\n"
+    )
+    assert reduce(source) == source
+
+
+def test_aliases_and_subclasses_of_recognised_names_are_recognised_too():
+    source = (
+        "from torch.nn import BatchNorm2d as BN\n"
+        "class Mine(BN):\n"
+        "    pass\n"
+        "class Deeper(Mine):\n"
+        "    pass\n"
+        "def uses_alias():\n"
+        "    return BN(3)\n"
+        "def uses_deeper():\n"
+        "    return Deeper(3)\n"
+        "def unrelated():\n"
+        "    return 3\n"
+    )
+    reduced = reduce(source)
+    assert "return BN(3)" in reduced and "return Deeper(3)" in reduced
+    assert "return 3\n" not in reduced
+
+
+def test_torchvision_builder_names_count_only_where_torchvision_is_named():
+    body = "def make():\n    return resnet50()\n"
+    assert "return resnet50()" not in reduce("import torch\n" + body)  # timm's own resnet50
+    assert "return resnet50()" in reduce("import torch\nfrom torchvision.models import resnet50\n" + body)
+
+
+def test_blocks_of_if_try_for_are_never_blanked_but_defs_inside_them_are():
+    source = (
+        "import torch\n"
+        "if torch.cuda.is_available():\n"
+        "    nn = None\n"
+        "    def helper():\n"
+        "        return 1\n"
+    )
+    assert reduce(source) == "import torch\nif torch.cuda.is_available():\n    nn = None\n    def helper():\n        pass\n"
+
+
+def test_the_inside_of_a_long_literal_without_a_recognised_name_is_emptied():
+    source = (
+        "import torch\n"
+        "default_cfgs = generate({\n"
+        "    'a': dict(url='x'),\n"
+        "    'b': [1, 2],\n"
+        "})\n"
+        "layer = torch.nn.BatchNorm2d(3)\n"
+    )
+    assert reduce(source) == "import torch\ndefault_cfgs = generate({\n\n\n})\nlayer = torch.nn.BatchNorm2d(3)\n"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "x = ['''a\n    b''',\n    1,\n    2,\n]\n",  # a string crosses the edge
+        "x = (None\n    , 2\n    , 3\n)\n",  # a tuple could turn into a bare None
+        "x = {'a': foo(\n    1),\n    'b': 2,\n}\n",  # an element would be cut in half
+        "x = [\n    1,\n    nn.BatchNorm2d,\n]\n",  # a recognised name inside
+    ],
+    ids=["string", "tuple", "half-element", "recognised"],
+)
+def test_the_inside_of_a_literal_stays_when_it_cannot_be_cut_cleanly(statement):
+    source = "import torch\n" + statement + "y = torch.nn.BatchNorm2d(1)\n"
+    assert reduce(source) == source
+
+
+def test_a_reduced_file_libcst_cannot_parse_falls_back_to_the_whole_file(monkeypatch):
+    source = "import torch.nn as nn\ndef f():\n    return 1\nlayer = nn.BatchNorm2d(3)\n"
+    monkeypatch.setattr(analysis_module, "blank_inert_bodies", lambda source, tree, extra_classes=(): source + "def (\n")
+    assert [(f.code, f.line) for f in analyze(source, need_source=False).findings] == [("BN001", 4)]
+
+
+def test_extra_classes_are_recognised_names():
+    source = "import mylib\ndef f():\n    return mylib.MyNorm(3)\n"
+    assert reduce(source, ("mylib.MyNorm",)) == source
+    assert reduce(source) != source
+
+
+# Generated modules: random nesting of definitions, blocks and statements that matter to the visitor
+# (imports, aliases, shadowing, subclasses, layer calls, factories, long literals).
+SIMPLE = [
+    "import torch",
+    "import torch.nn as nn",
+    "from torch import nn",
+    "from torch.nn import BatchNorm2d",
+    "from torch.nn import BatchNorm2d as BN",
+    "from torch.nn import InstanceNorm1d as IN",
+    "import torchvision.models as tvm",
+    "from torchvision.models import resnet50 as r50",
+    "from functools import partial",
+    "from functorch.experimental import replace_all_batch_norm_modules_",
+    "nn = object()",
+    "BN = None",
+    "torch = make()",
+    "x = 1",
+    "layer = nn.BatchNorm2d(3)",
+    "layer = BN(4, track_running_stats=False)",
+    "layer = BatchNorm2d(4, 1e-5, 0.1, True, True)",
+    "layer = IN(3, track_running_stats=True)",
+    "model = tvm.resnet50()",
+    "model = r50(weights=None)",
+    "norm_layer = nn.BatchNorm2d",
+    "norm_layer = norm_layer or nn.BatchNorm1d",
+    "blocks = [nn.BatchNorm2d, nn.ReLU]",
+    "out = torch.nn.functional.batch_norm(x, rm, rv, training=True)",
+    "sub = MyBN(3)",
+    "sub = Sub(3)",
+    "cfg = {\n'a': dict(x=1),\n'b': [\n1,\n2],\n}",
+    "cfg = build(\n1,\n2,\n3,\n)",
+    "text = '''\nBatchNorm2d\n'''",
+    "value = [\n'''a\nb''',\nc,\n]",
+    "return nn.BatchNorm3d(2)",
+    "return x",
+    "pass",
+]
+HEADERS = [
+    "def f(x):",
+    "def g(norm_layer=nn.BatchNorm2d):",
+    "def h(nn):",
+    "async def k():",
+    "class Plain:",
+    "class MyBN(nn.BatchNorm2d):",
+    "class Sub(MyBN):",
+    "class Other(Base):",
+    "if flag:",
+    "try:",
+    "for item in items:",
+    "with ctx() as nn:",
+    "@decorator\ndef decorated():",
+]
+
+
+def _indent(block: str, prefix: str = "    ") -> str:
+    return "".join(prefix + line if line.strip() else line for line in block.splitlines(keepends=True))
+
+
+blocks = st.recursive(
+    st.lists(st.sampled_from(range(len(SIMPLE))), min_size=1, max_size=4).map(
+        lambda indices: "".join(SIMPLE[i] + "\n" for i in indices)
+    ),
+    lambda inner: st.lists(
+        st.one_of(
+            inner,
+            st.tuples(st.sampled_from(HEADERS), inner).map(
+                lambda pair: pair[0]
+                + "\n"
+                + _indent(pair[1])
+                + ("except ImportError:\n    pass\n" if pair[0] == "try:" else "")
+            ),
+        ),
+        min_size=1,
+        max_size=4,
+    ).map("".join),
+    max_leaves=12,
+)
+
+
+def _valid(source: str) -> bool:
+    try:
+        compile(source, "<generated>", "exec", dont_inherit=True)
+    except SyntaxError:
+        return False
+    return True
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(body=blocks)
+def test_generated_modules_have_the_same_findings_and_fixes(body):
+    # `return` outside a function is a SyntaxError: such examples are dropped, not analysed.
+    source = "import torch\n" + body
+    if not _valid(source):
+        return
+    reduced = reduce(source)
+    assert len(reduced.splitlines()) == len(source.splitlines())
+    assert_same_everywhere(source)
