@@ -11,7 +11,7 @@ from typing import Optional, Sequence
 from .config import Settings
 from .findings import Edit, Finding
 from .knowledge import PREFILTER_ROOTS, PREFILTER_TOKENS
-from .reduction import blank_inert_bodies
+from .reduction import blank_inert_bodies, statement_lines
 from .suppressions import skips_file
 
 DEFAULT_SETTINGS = Settings()
@@ -60,15 +60,21 @@ def analyze(source: str, settings: Optional[Settings] = None, need_source: bool 
     if reduced != source:
         # Findings come from the reduced file (see reduction.py); a fix needs the whole file, so a
         # file with something to fix is visited again, whole, by the same visitor.
-        analysis = _visit(reduced, settings, need_source=False, parse_errors=False)
+        analysis = _visit(reduced, settings, need_source=False, parse_errors=False, statement_lines=statement_lines(tree))
         if analysis is not None and (not analysis.edits or not need_source):
             return Analysis(source, analysis.findings, analysis.edits)
-    analysis = _visit(source, settings, need_source)
+    analysis = _visit(source, settings, need_source, statement_lines=statement_lines(tree))
     assert analysis is not None
     return analysis
 
 
-def _visit(source: str, settings: Settings, need_source: bool, parse_errors: bool = True) -> Optional[Analysis]:
+def _visit(
+    source: str,
+    settings: Settings,
+    need_source: bool,
+    parse_errors: bool = True,
+    statement_lines: Optional[Sequence[int]] = None,
+) -> Optional[Analysis]:
     """The visitor over `source`. Without `parse_errors`, None when libcst cannot parse it."""
     # libcst is imported only when a file must be parsed: start-up stays small.
     import libcst as cst
@@ -83,7 +89,7 @@ def _visit(source: str, settings: Settings, need_source: bool, parse_errors: boo
         raise _explain_parse_failure(source, error.message) from None
     except RecursionError:
         raise ParseError("cannot parse: too deeply nested") from None
-    visitor = BatchNormVisitor(source, settings.extra_classes, settings.enabled)
+    visitor = BatchNormVisitor(source, settings.extra_classes, settings.enabled, statement_lines)
     try:
         new_module = module.visit(visitor)
     except RecursionError:

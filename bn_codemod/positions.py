@@ -9,7 +9,7 @@ and turn token indices into (line, column) once at the end.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Iterable, Optional
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -74,12 +74,29 @@ class _Syntactic:
         return False
 
 
-def positions_of(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[int, CodeRange]:
-    """id(node) -> the CodeRange PositionProvider would give, for each of `nodes` (nodes of `module`)."""
+def positions_of(
+    module: cst.Module, nodes: Iterable[cst.CSTNode], statement_lines: Optional[dict[int, int]] = None
+) -> dict[int, CodeRange]:
+    """id(node) -> the CodeRange PositionProvider would give, for each of `nodes` (nodes of `module`).
+
+    With `statement_lines` ({index in module.body: first line of that statement's code, its leading
+    blank and comment lines included}), only the top-level statements holding the nodes are
+    generated: each starts at column 0 of a known line, so nothing before it matters.
+    """
+    if statement_lines is None:
+        return _positions_in(module, nodes, module, 1)
+    positions: dict[int, CodeRange] = {}
+    wanted = list(nodes)
+    for index, first_line in statement_lines.items():
+        positions.update(_positions_in(module.body[index], wanted, module, first_line))
+    return positions
+
+
+def _positions_in(root: cst.CSTNode, nodes: Iterable[cst.CSTNode], module: cst.Module, first_line: int) -> dict[int, CodeRange]:
     state = _TargetedState(module, nodes)
-    module._codegen(state)
+    root._codegen(state)
     at: dict[int, CodePosition] = {}
-    line, column, index, tokens = 1, 0, 0, state.tokens
+    line, column, index, tokens = first_line, 0, 0, state.tokens
     for target in sorted({i for pair in state.marks.values() for i in pair}):
         while index < target:
             segments = _NEWLINE.split(tokens[index])

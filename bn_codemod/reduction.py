@@ -1,8 +1,10 @@
-"""Blank the bodies of functions and classes that cannot hold a finding, before libcst parses the file.
+"""Blank what cannot hold a finding before libcst parses a file.
 
 Parsing is most of a run's time (60% on timm), and in a model file most code never names a norm
-layer. This is the byte prefilter one level down: a `def` or `class` whose header and body do not
-contain one recognised name keeps its header, and its body becomes `pass` followed by blank lines.
+layer. This is the byte prefilter one level down, on the CPython tree analysis.py builds anyway:
+- the body of a def or class that contains no recognised name becomes `pass` (the header stays);
+- a statement that contains no recognised name and binds no name becomes `pass`;
+- the lines inside the brackets of a long literal or call that contains none are emptied.
 Every line keeps its number and every kept line its bytes, so findings keep their exact positions.
 
 Why no finding can be lost:
@@ -10,13 +12,12 @@ Why no finding can be lost:
   patch, or an alias of one bound by an import or a subclass definition. Those names, and every
   alias and subclass name found in the file, are the recognised names (as substrings, so the test
   errs towards keeping).
-- What the visitor reads besides the node is its enclosing scopes. A body that is blanked holds no
-  reported node, and its bindings are visible only inside it: a def or class binds just its own
-  name in the enclosing scope, and the header that binds it is kept. Bodies of if/try/for/with/while
-  are never blanked (their bindings belong to the enclosing scope); only defs and classes within
-  them are.
+- Besides the node, the visitor reads the bindings of its enclosing scopes (scopes.py). Nothing
+  blanked binds a name there: a def or class keeps the header that binds its name, the bindings of
+  a blanked body are visible only inside it, a blanked statement binds nothing, and an emptied
+  literal keeps its targets and stays a container (never the `X = None` scopes.py ignores).
 - A class whose header names a recognised name is kept whole: BN008 reads its __init__.
-tests/test_reduction.py checks that findings are the same with and without it.
+tests/test_reduction.py checks findings and fixes are the same with and without it.
 """
 
 from __future__ import annotations
@@ -44,42 +45,51 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")  # what CPython and libcst count as a line 
 
 
 def blank_inert_bodies(source: str, tree: ast.Module, extra_classes: Sequence[str] = ()) -> str:
-    """`source` with what cannot hold a finding blanked: bodies of defs and classes, and the inner
-    lines of long literals and calls."""
+    """`source` with what cannot hold a finding blanked: bodies of defs and classes, statements that
+    bind no name, and the inner lines of long literals and calls."""
     lines = _split_lines(source)
     hit_lines = _hit_lines(source, tree, lines, extra_classes)
-    bodies: list[tuple[int, int]] = []  # (first, last) 1-based lines of a body to replace by `pass`
+    to_pass: list[tuple[int, int]] = []  # (first, last) 1-based lines to replace by one `pass`
     interiors: list[tuple[int, int]] = []  # (first, last) 1-based lines inside brackets to empty
 
     def has_hit(first: int, last: int) -> bool:
         index = bisect_left(hit_lines, first)
         return index < len(hit_lines) and hit_lines[index] <= last
 
-    def visit(statements: Iterable[ast.stmt]) -> None:
-        for statement in statements:
+    def visit(statements: list[ast.stmt]) -> None:
+        for group in _line_groups(statements):
+            statement = group[0]
+            first, last = _first_line(statement), group[-1].end_lineno or statement.lineno
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 header = _header_lines(statement)
-                body_first, last = _first_line(statement.body[0]), statement.end_lineno or statement.lineno
                 if header is None:
                     continue  # a one-line definition
                 if isinstance(statement, ast.ClassDef) and has_hit(*header):
                     continue  # a subclass of a recognised class: kept whole, BN008 reads all of it
+                body_first = _first_line(statement.body[0])
                 if has_hit(body_first, last):
                     visit(statement.body)
                 else:
-                    bodies.append((body_first, last))
-            elif isinstance(statement, _VALUE_STATEMENTS):
+                    to_pass.append((body_first, last))
+            elif has_hit(first, last):
+                for member in group:
+                    for block in _blocks(member):
+                        visit(block)
+            elif _starts_its_line(lines[first - 1], statement) and not any(map(_binds_a_name, group)):
+                to_pass.append((first, last))
+            elif len(group) == 1 and isinstance(statement, _VALUE_STATEMENTS):
                 interior = _interior(statement.value)
-                if interior is not None and not has_hit(_first_line(statement), statement.end_lineno or 0):
+                if interior is not None:
                     interiors.append(interior)
             else:
-                for block in _blocks(statement):
-                    visit(block)
+                for member in group:
+                    for block in _blocks(member):
+                        visit(block)
 
     visit(tree.body)
-    if not bodies and not interiors:
+    if not to_pass and not interiors:
         return source
-    for first, last in bodies:
+    for first, last in to_pass:
         line = lines[first - 1]
         indent = line[: len(line) - len(line.lstrip())]
         lines[first - 1] = indent + "pass" + _ending(line)
@@ -89,6 +99,52 @@ def blank_inert_bodies(source: str, tree: ast.Module, extra_classes: Sequence[st
         for number in range(first, last + 1):
             lines[number - 1] = _ending(lines[number - 1])
     return "".join(lines)
+
+
+def statement_lines(tree: ast.Module) -> list[int]:
+    """The first line of each top-level statement as libcst sees them (`a; b` is one statement)."""
+    return [_first_line(group[0]) for group in _line_groups(tree.body)]
+
+
+def _line_groups(statements: list[ast.stmt]) -> list[list[ast.stmt]]:
+    """Statements that share a line (`a = 1; b = 2`) go together: lines are blanked whole."""
+    groups: list[list[ast.stmt]] = []
+    for statement in statements:
+        if groups and _first_line(statement) <= (groups[-1][-1].end_lineno or 0):
+            groups[-1].append(statement)
+        else:
+            groups.append([statement])
+    return groups
+
+
+def _starts_its_line(line: str, statement: ast.stmt) -> bool:
+    """Not the body of `if x: y` on its header's line; col_offset counts UTF-8 bytes."""
+    return not line.encode("utf-8", "surrogatepass")[: statement.col_offset].strip()
+
+
+# What scopes.py treats as a binding is narrower (imports, defs, classes, assignments to a name);
+# anything that might bind counts here, except comprehension targets, which bind in their own scope.
+_BINDING_STATEMENTS = (
+    ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Global, ast.Nonlocal,
+)
+
+
+def _binds_a_name(statement: ast.stmt) -> bool:
+    stack: list[ast.AST] = [statement]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _BINDING_STATEMENTS):
+            return True
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            return True
+        if getattr(node, "name", None) or getattr(node, "rest", None):  # except ... as e, match captures
+            return True
+        if isinstance(node, ast.comprehension):
+            stack.append(node.iter)
+            stack.extend(node.ifs)
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return False
 
 
 # `x = {...}`, `f(...)`: their value is blanked inside its brackets; the targets stay, so do the bindings.

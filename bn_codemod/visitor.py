@@ -80,9 +80,13 @@ class BatchNormVisitor(cst.CSTTransformer):
         source: str,
         extra_classes: Sequence[str] = (),
         enabled: Callable[[str], bool] = lambda code: True,
+        statement_lines: Optional[Sequence[int]] = None,
     ) -> None:
         super().__init__()
         self._enabled = enabled
+        # First line of each top-level statement (from CPython's tree): lets _finish generate only
+        # the statements that hold a finding to learn its position.
+        self._statement_lines = statement_lines
         self._noqa = noqa_lines(source)
         self.scopes: list[Scope] = []
         self.findings: list[Finding] = []
@@ -101,7 +105,8 @@ class BatchNormVisitor(cst.CSTTransformer):
         self._statement_index: dict[int, int] = {}  # id(top-level statement) -> 1-based index
         self._current_statement = 0  # number of the top-level statement being visited (import planning)
         self._positions: Optional[dict] = None  # every node's position, computed at the first need
-        self._deferred: list[tuple[bool, cst.CSTNode, tuple]] = []  # without # noqa: awaiting positions
+        # Without # noqa: (is a finding, node, top-level statement number, data), awaiting positions.
+        self._deferred: list[tuple[bool, cst.CSTNode, int, tuple]] = []
         self._visit_names: dict[type, Optional[str]] = {}
         self._leave_names: dict[type, Optional[str]] = {}
 
@@ -528,7 +533,7 @@ class BatchNormVisitor(cst.CSTTransformer):
         if not self._enabled(code):
             return False
         if not self._noqa:  # nothing to suppress: the position can wait until the end
-            self._deferred.append((True, node, (code, message, fixable)))
+            self._deferred.append((True, node, self._current_statement, (code, message, fixable)))
             return True
         position = self._position(node)
         if is_suppressed(self._noqa, code, (position.start.line, position.end.line)):
@@ -540,7 +545,7 @@ class BatchNormVisitor(cst.CSTTransformer):
         self, node: cst.CSTNode, action: str, value: str, index: int = -1, keyword: str = TRACKING_KEYWORD
     ) -> None:
         if not self._noqa:
-            self._deferred.append((False, node, (action, keyword, value, index)))
+            self._deferred.append((False, node, self._current_statement, (action, keyword, value, index)))
             return
         start = self._position(node).start
         self.edits.append(Edit(start.line, start.column + 1, action, keyword, value, index))
@@ -562,18 +567,16 @@ class BatchNormVisitor(cst.CSTTransformer):
 
     def _finish(self) -> None:
         """Positions for the deferred findings and edits: from the full map when it exists, else for
-        those nodes only, in one plain codegen pass."""
+        those nodes only, in one plain codegen pass of the statements that hold them."""
         if not self._deferred:
             return
-        nodes = [node for _, node, _ in self._deferred]
+        nodes = [node for _, node, _, _ in self._deferred]
         if self._positions is not None:
             positions = {id(node): self._positions[node] for node in nodes}
         else:
-            from .positions import positions_of
-
-            positions = positions_of(self._module, nodes)
+            positions = self._positions_of(nodes, {statement for _, _, statement, _ in self._deferred})
         edits = []
-        for is_finding, node, data in self._deferred:
+        for is_finding, node, _, data in self._deferred:
             position = positions[id(node)]
             if is_finding:
                 code, message, fixable = data
@@ -583,6 +586,20 @@ class BatchNormVisitor(cst.CSTTransformer):
                 edits.append(Edit(position.start.line, position.start.column + 1, action, keyword, value, index))
         self.edits[:0] = edits  # before the add-import edits of leave_Module, as they were recorded
         self._deferred = []
+
+    def _positions_of(self, nodes: list[cst.CSTNode], statements: set[int]) -> dict:
+        from .positions import positions_of
+
+        module = self._module
+        assert module is not None
+        lines = self._statement_lines
+        if lines is not None and len(lines) == len(module.body) and 0 not in statements:
+            # Where a statement's code starts: its blank and comment lines come before its first token.
+            starts = {number - 1: lines[number - 1] - len(module.body[number - 1].leading_lines) for number in statements}
+            positions = positions_of(module, nodes, starts)
+            if all(id(node) in positions for node in nodes):
+                return positions
+        return positions_of(module, nodes)
 
 
 def _finding(code: str, position, message: str, fixable: bool) -> Finding:

@@ -59,3 +59,23 @@ def test_each_node_alone_matches_position_provider(source: str) -> None:
     module.visit(collector)
     for node in collector.nodes[:: max(1, len(collector.nodes) // 150)]:  # a spread sample, ~150 per file
         assert positions_of(module, [node])[id(node)] == expected[node], type(node).__name__
+
+
+@pytest.mark.parametrize("source", _sources() + [pytest.param("# header\n\n'''doc'''\n\n# lead\n@d\n\n@e\nclass A: pass\na = 1; b = (\n2)\n", id="leading lines")])
+def test_statement_by_statement_matches_position_provider(source: str) -> None:
+    """Generating only the statements that hold the nodes, each from its first line (CPython's
+    line, less its leading blank and comment lines), gives the same ranges."""
+    import ast
+
+    from bn_codemod.reduction import statement_lines
+
+    module = cst.parse_module(source)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    lines = statement_lines(ast.parse(source))
+    assert len(lines) == len(module.body)
+    for index, statement in enumerate(module.body):
+        collector = _Collect()
+        statement.visit(collector)
+        start = {index: lines[index] - len(statement.leading_lines)}
+        got = positions_of(module, collector.nodes, start)
+        assert [got[id(node)] for node in collector.nodes] == [expected[node] for node in collector.nodes]

@@ -143,6 +143,42 @@ def test_the_inside_of_a_long_literal_without_a_recognised_name_is_emptied():
     assert reduce(source) == "import torch\ndefault_cfgs = generate({\n\n\n})\nlayer = torch.nn.BatchNorm2d(3)\n"
 
 
+def test_statements_that_bind_no_name_become_pass_and_the_rest_stay():
+    source = (
+        "import torch.nn as nn\n"
+        "class Block(nn.Module):\n"
+        "    def __init__(self, c):\n"
+        "        super().__init__()\n"
+        "        width = c * 2\n"
+        "        self.conv = nn.Conv2d(c, width, 3)\n"
+        "        self.bn = nn.BatchNorm2d(width)\n"
+        "        for nn in range(2):\n"
+        "            self.extra = 1\n"
+        "        if c:\n"
+        "            self.relu = nn.ReLU()\n"
+        "        a = 1; self.b = 2\n"
+    )
+    assert reduce(source) == (
+        "import torch.nn as nn\n"
+        "class Block(nn.Module):\n"
+        "    def __init__(self, c):\n"
+        "        pass\n"
+        "        width = c * 2\n"
+        "        pass\n"
+        "        self.bn = nn.BatchNorm2d(width)\n"
+        "        for nn in range(2):\n"
+        "            pass\n"
+        "        pass\n"
+        "\n"
+        "        a = 1; self.b = 2\n"
+    )
+
+
+def test_a_body_on_its_headers_line_is_never_blanked_alone():
+    source = "import torch.nn as nn\nif nn.BatchNorm2d: self_x = f(); g()\nwhile nn.BatchNorm2d: g()\n"
+    assert reduce(source) == source
+
+
 @pytest.mark.parametrize(
     "statement",
     [
@@ -203,6 +239,12 @@ SIMPLE = [
     "cfg = build(\n1,\n2,\n3,\n)",
     "text = '''\nBatchNorm2d\n'''",
     "value = [\n'''a\nb''',\nc,\n]",
+    "self.act = nn.ReLU()",
+    "self.norm = nn.BatchNorm1d(3)",
+    "print(nn.BatchNorm2d)",
+    "layers.append(BN(2)); self.x = 1",
+    "x += 1",
+    "(nn := make())",
     "return nn.BatchNorm3d(2)",
     "return x",
     "pass",
