@@ -148,7 +148,7 @@ def _pss_kib(pid: int, fallback: int) -> int:
     return fallback
 
 
-def run_once(command: Sequence[str], cwd: str, sample_tree: bool = False) -> Sample:
+def run_once(command: Sequence[str], cwd: str, sample_tree: bool = False, env: Optional[dict] = None) -> Sample:
     with tempfile.NamedTemporaryFile("r", suffix=".rss", delete=False) as handle:
         rss_file = handle.name
     try:
@@ -157,7 +157,7 @@ def run_once(command: Sequence[str], cwd: str, sample_tree: bool = False) -> Sam
         else:
             wrapped = [sys.executable, "-c", _RUSAGE_WRAPPER, rss_file, *command]
         start = time.perf_counter()
-        process = subprocess.Popen(wrapped, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        process = subprocess.Popen(wrapped, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
         sampler = TreeRssSampler(process.pid) if sample_tree else None
         if sampler:
             sampler.start()
@@ -188,10 +188,12 @@ def run_once(command: Sequence[str], cwd: str, sample_tree: bool = False) -> Sam
     return Sample(elapsed, cpu, rss, code, "\n".join(tail), tree_peak)
 
 
-def measure(row: Row, command: Sequence[str], cwd: str, repeat: int, sample_tree: bool) -> Row:
+def measure(
+    row: Row, command: Sequence[str], cwd: str, repeat: int, sample_tree: bool, env: Optional[dict] = None
+) -> Row:
     print(f"  {row.name}: {' '.join(command)[:150]}", file=sys.stderr, flush=True)
     for index in range(repeat):
-        sample = run_once(command, cwd)
+        sample = run_once(command, cwd, env=env)
         row.times.append(sample.wall)
         if sample.cpu is not None:
             row.cpu.append(sample.cpu)
@@ -206,7 +208,7 @@ def measure(row: Row, command: Sequence[str], cwd: str, repeat: int, sample_tree
         if sample.exit_code not in (0, 1) and sample.stderr_tail:
             row.note = f"exit {sample.exit_code}: {sample.stderr_tail.splitlines()[-1][:120]}"
     if sample_tree and sys.platform.startswith("linux"):
-        row.tree_rss_kib = run_once(command, cwd, sample_tree=True).tree_rss_kib
+        row.tree_rss_kib = run_once(command, cwd, sample_tree=True, env=env).tree_rss_kib
     return row
 
 
@@ -351,6 +353,7 @@ def markdown(meta: dict, rows: list[Row]) -> str:
         f"- {meta['runs']} runs each (torchfix: {meta['peer_runs']}); {meta['machine']}; 1-min load average "
         f"{meta['load_before'][0]:.2f} before, {meta['load_after'][0]:.2f} after (other work on the machine "
         "inflates wall time, not CPU time)",
+        *([f"- {meta['bytecode']}"] if meta.get("bytecode") else []),
         "",
         "| command | runs | median wall s | min s | max s | median CPU s | peak RSS, largest process MiB "
         "| peak PSS, process tree MiB | exit |",
@@ -464,7 +467,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             "bn_codemod_features": sorted(features),
             "prefilter": prefilter_counts(options.bn_codemod, tree),
         }
-        findings_run = subprocess.run([*bn, *no_cache, "."], cwd=tree, capture_output=True, text=True, check=False)
+        # As installed by pip, which compiles bytecode: a machine-wide PYTHONDONTWRITEBYTECODE=1
+        # would recompile bn-codemod's own modules (an editable install has no .pyc) on every run.
+        bn_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        bn_env["PYTHONPYCACHEPREFIX"] = os.path.join(scratch, "pycache")
+        meta["bytecode"] = "bn-codemod runs with PYTHONPYCACHEPREFIX in the scratch directory, warmed by the first run"
+        findings_run = subprocess.run(
+            [*bn, *no_cache, "."], cwd=tree, capture_output=True, text=True, check=False, env=bn_env
+        )
         meta["files_with_findings"] = files_with_findings(findings_run.stdout)
         meta["summary_line"] = (findings_run.stdout.strip().splitlines() or [""])[-1]
         sample = not options.no_tree_rss
@@ -473,15 +483,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         rows: list[Row] = []
         print(f"measuring {meta['name']} ({stats['py_files']} files)", file=sys.stderr)
         if "cold" not in skip:
-            rows.append(measure(Row("bn-codemod cold", ""), [*bn, *no_cache, "."], tree, repeat, sample))
+            rows.append(measure(Row("bn-codemod cold", ""), [*bn, *no_cache, "."], tree, repeat, sample, bn_env))
         if "--jobs" in features and "j1" not in skip:
-            rows.append(measure(Row("bn-codemod cold -j1", ""), [*bn, *no_cache, "--jobs", "1", "."], tree, repeat, sample))
+            rows.append(measure(Row("bn-codemod cold -j1", ""), [*bn, *no_cache, "--jobs", "1", "."], tree, repeat, sample, bn_env))
         if "--no-cache" in features and "warm" not in skip:
             shutil.rmtree(cache_dir, ignore_errors=True)
             default_cache = os.path.join(tree, ".bn_codemod_cache")
             shutil.rmtree(default_cache, ignore_errors=True)
-            rows.append(measure(Row("bn-codemod populate cache (cold, writes cache)", ""), [*bn, *with_cache, "."], tree, 1, False))
-            rows.append(measure(Row("bn-codemod warm (cache, nothing changed)", ""), [*bn, *with_cache, "."], tree, repeat, sample))
+            rows.append(measure(Row("bn-codemod populate cache (cold, writes cache)", ""), [*bn, *with_cache, "."], tree, 1, False, bn_env))
+            rows.append(measure(Row("bn-codemod warm (cache, nothing changed)", ""), [*bn, *with_cache, "."], tree, repeat, sample, bn_env))
         if "precommit" not in skip and stats["batchnorm_files"]:
             # A commit touches typical files: the ones closest to the median size; the largest are the worst case.
             force = ["--force-exclude"] if "--force-exclude" in features else []
@@ -490,7 +500,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             for kind, chosen in (("typical", typical), ("largest", largest)):
                 size = sum(os.path.getsize(os.path.join(tree, path)) for path in chosen) / 1000
                 label = f"pre-commit, {len(chosen)} {kind} files with BatchNorm ({size:.0f} kB, no cache)"
-                rows.append(measure(Row(label, ""), [*bn, *force, *no_cache, *chosen], tree, repeat, sample))
+                rows.append(measure(Row(label, ""), [*bn, *force, *no_cache, *chosen], tree, repeat, sample, bn_env))
                 meta[f"precommit_{kind}_files"] = chosen
         if torchfix and "torchfix" not in skip:
             rows.append(measure(Row("torchfix (--select ALL)", ""), [torchfix, "--select", "ALL", "."], tree, peer_repeat, False))
