@@ -82,6 +82,21 @@ def test_check_hook_fails_without_modifying(user_repo):
     assert (repo / "model.py").read_text() == MODEL
 
 
+def test_one_process_gets_every_file(user_repo):
+    # require_serial: pre-commit would otherwise split 10 files over its own processes (at least 4
+    # files each), each paying the libcst import; bn-codemod spreads them over cores itself.
+    repo, env = user_repo
+    for index in range(10):
+        (repo / f"m{index}.py").write_text(MODEL)
+    subprocess.run(["git", "add", "."], cwd=repo, env=env, check=True)
+
+    result = try_repo("bn-codemod-check", repo, env)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout.count("Found ") == 1, result.stdout
+    assert "Found 12 issues in 12 files" in result.stdout, result.stdout
+
+
 def test_runtime_requirements_are_libcst_only():
     """What pip installs into a hook environment: libcst, never torch."""
     from importlib.metadata import requires
