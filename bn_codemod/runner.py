@@ -77,20 +77,27 @@ def _map(work: list[tuple], jobs: int) -> list[tuple[FileOutcome, Optional[tuple
     total_bytes = sum(len(raw) for _, raw, _, _ in work)
     if jobs <= 1 or len(work) < _PARALLEL_MIN_FILES or total_bytes < _PARALLEL_MIN_BYTES:
         return [_process_raw(*item) for item in work]
+    import gc
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     method = "fork" if hasattr(os, "fork") else "spawn"
     if method == "fork":
-        # Imported once, before the fork: the workers inherit it instead of each paying ~0.2 s.
+        # Imported once, before the fork: the workers inherit it instead of each paying ~0.3 s.
         from . import visitor  # noqa: F401  (imports libcst)
 
     # Largest files first, one at a time, keeps both cores busy to the end; results go back to
     # the order of `work`, so the output never depends on the number of jobs.
     largest_first = sorted(range(len(work)), key=lambda index: -len(work[index][1]))
     context = multiprocessing.get_context(method)
-    with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=context) as pool:
-        results = list(pool.map(_process_raw_tuple, [work[index] for index in largest_first], chunksize=1))
+    # Frozen, the inherited objects are never scanned (nor their pages copied) by the workers'
+    # collections: -50 ms of CPU on ten files. Unfrozen after, for callers of the Python API.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=context) as pool:
+            results = list(pool.map(_process_raw_tuple, [work[index] for index in largest_first], chunksize=1))
+    finally:
+        gc.unfreeze()
     in_order: list = [None] * len(work)
     for result, index in zip(results, largest_first):
         in_order[index] = result
