@@ -39,25 +39,28 @@ class _Collect(cst.CSTVisitor):
         return True
 
 
-@pytest.mark.parametrize("source", _sources())
-def test_every_node_at_once_matches_position_provider(source: str) -> None:
+def _parsed(source: str):
+    """The module, every node in visiting order, and PositionProvider's answer for each."""
     module = cst.parse_module(source)
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     collector = _Collect()
     module.visit(collector)
-    got = positions_of(module, collector.nodes)
-    mismatches = [(type(node).__name__, got[id(node)], expected[node]) for node in collector.nodes if got[id(node)] != expected[node]]
+    return module, collector.nodes, expected
+
+
+@pytest.mark.parametrize("source", _sources())
+def test_every_node_at_once_matches_position_provider(source: str) -> None:
+    module, nodes, expected = _parsed(source)
+    got = positions_of(module, nodes)
+    mismatches = [(type(node).__name__, got[id(node)], expected[node]) for node in nodes if got[id(node)] != expected[node]]
     assert not mismatches
 
 
 @pytest.mark.parametrize("source", _sources())
 def test_each_node_alone_matches_position_provider(source: str) -> None:
     """Marking one node must not depend on which other nodes are marked."""
-    module = cst.parse_module(source)
-    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    collector = _Collect()
-    module.visit(collector)
-    for node in collector.nodes[:: max(1, len(collector.nodes) // 150)]:  # a spread sample, ~150 per file
+    module, nodes, expected = _parsed(source)
+    for node in nodes[:: max(1, len(nodes) // 150)]:  # a spread sample, ~150 per file
         assert positions_of(module, [node])[id(node)] == expected[node], type(node).__name__
 
 
@@ -69,8 +72,7 @@ def test_statement_by_statement_matches_position_provider(source: str) -> None:
 
     from bn_codemod.reduction import statement_lines
 
-    module = cst.parse_module(source)
-    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    module, _, expected = _parsed(source)
     lines = statement_lines(ast.parse(source))
     assert len(lines) == len(module.body)
     for index, statement in enumerate(module.body):
