@@ -55,15 +55,16 @@ def analyze(source: str, settings: Optional[Settings] = None, need_source: bool 
     if skips_file(source):
         return Analysis(source)
     tree = _parse_with_cpython(source)
+    first_lines = statement_lines(tree)
     # A form feed in a blanked body would hide the refusal below (libcst drops such form feeds).
     reduced = blank_inert_bodies(source, tree, settings.extra_classes) if "\x0c" not in source else source
     if reduced != source:
         # Findings come from the reduced file (see reduction.py); a fix needs the whole file, so a
         # file with something to fix is visited again, whole, by the same visitor.
-        analysis = _visit(reduced, settings, need_source=False, parse_errors=False, statement_lines=statement_lines(tree))
+        analysis = _visit(reduced, settings, need_source=False, parse_errors=False, statement_lines=first_lines)
         if analysis is not None and (not analysis.edits or not need_source):
             return Analysis(source, analysis.findings, analysis.edits)
-    analysis = _visit(source, settings, need_source, statement_lines=statement_lines(tree))
+    analysis = _visit(source, settings, need_source, statement_lines=first_lines)
     assert analysis is not None
     return analysis
 
