@@ -6,7 +6,7 @@ import ast
 import dataclasses
 import warnings
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Union
 
 from .config import Settings
 from .findings import Edit, Finding
@@ -15,6 +15,7 @@ from .reduction import blank_inert_bodies, statement_lines
 from .suppressions import skips_file
 
 DEFAULT_SETTINGS = Settings()
+CodeList = Union[str, Sequence[str], None]
 
 
 class ParseError(Exception):
@@ -47,12 +48,17 @@ def may_have_findings(source: bytes, extra_classes: Sequence[str] = ()) -> bool:
     return any(root in source for root in roots) and any(token in source for token in tokens)
 
 
-def analyze(source: str, settings: Optional[Settings] = None, need_source: bool = True) -> Analysis:
-    """Run the visitor over `source`. Raises ParseError when libcst cannot parse it."""
+def analyze(
+    source: str, settings: Optional[Settings] = None, need_source: bool = True, *, strict: bool = False
+) -> Analysis:
+    """Run the visitor over `source`. Raises ParseError when libcst cannot parse it.
+
+    A file that cannot hold a finding is never parsed, unless `strict` (the Python API's promise:
+    invalid source always raises ParseError)."""
     settings = settings or DEFAULT_SETTINGS
-    if not may_have_findings(source.encode("utf-8", "surrogatepass"), settings.extra_classes):
-        return Analysis(source)
-    if skips_file(source):
+    if not may_have_findings(source.encode("utf-8", "surrogatepass"), settings.extra_classes) or skips_file(source):
+        if strict:
+            _parse_with_cpython(source)
         return Analysis(source)
     tree = _parse_with_cpython(source)
     first_lines = statement_lines(tree)
@@ -135,15 +141,18 @@ def _explain_parse_failure(source: str, libcst_message: str) -> ParseError:
 def fix_source(
     source: str,
     *,
-    select: Sequence[str] = ("BN",),
-    ignore: Sequence[str] = (),
-    extra_classes: Sequence[str] = (),
+    select: CodeList = ("BN",),
+    ignore: CodeList = (),
+    extra_classes: CodeList = (),
 ) -> tuple[str, list[Finding]]:
     """The fixed source and every finding, with `fixed=True` on the ones the fix resolved.
 
-    Raises ParseError when the source cannot be parsed.
+    `select`, `ignore` and `extra_classes` take a list of strings, or one string of comma-separated
+    values as on the command line (`select="BN001,BN005"`); None means the default. Raises ParseError
+    when the source is not valid Python, ValueError for an unknown rule code or a bad class name,
+    TypeError for an argument of another type.
     """
-    analysis = analyze(source, Settings(tuple(select), tuple(ignore), (), tuple(extra_classes)))
+    analysis = analyze(source, api_settings(select, ignore, extra_classes), strict=True)
     findings = [dataclasses.replace(f, fixed=f.fixable) for f in analysis.findings]
     return analysis.new_source, findings
 
@@ -151,12 +160,39 @@ def fix_source(
 def check_source(
     source: str,
     *,
-    select: Sequence[str] = ("BN",),
-    ignore: Sequence[str] = (),
-    extra_classes: Sequence[str] = (),
+    select: CodeList = ("BN",),
+    ignore: CodeList = (),
+    extra_classes: CodeList = (),
 ) -> list[Finding]:
-    """Every finding in `source`; nothing is changed. Raises ParseError when it cannot be parsed."""
-    return analyze(source, Settings(tuple(select), tuple(ignore), (), tuple(extra_classes))).findings
+    """Every finding in `source`; nothing is changed. Arguments and errors as for fix_source()."""
+    settings = api_settings(select, ignore, extra_classes)
+    return analyze(source, settings, need_source=False, strict=True).findings
+
+
+def api_settings(select: CodeList, ignore: CodeList, extra_classes: CodeList) -> Settings:
+    """The API's arguments checked as the command line checks its flags, with the same messages."""
+    from .config import ConfigError, check_codes, check_qualified_names
+
+    defaults = Settings()
+    try:
+        return Settings(
+            select=check_codes(_string_list(select, "select"), "select") if select is not None else defaults.select,
+            ignore=check_codes(_string_list(ignore, "ignore"), "ignore") if ignore is not None else (),
+            extra_classes=check_qualified_names(_string_list(extra_classes, "extra_classes"), "extra_classes")
+            if extra_classes is not None
+            else (),
+        )
+    except ConfigError as error:
+        raise ValueError(str(error)) from None
+
+
+def _string_list(value: CodeList, name: str) -> list[str]:
+    """A list as given, or one string split at commas (`--select BN001,BN005`)."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, (list, tuple, set, frozenset)) and all(isinstance(item, str) for item in value):
+        return list(value)
+    raise TypeError(f"{name}: expected a string or a list of strings, got {value!r}")
 
 
 def _position(finding: Finding) -> tuple[int, int, str]:

@@ -136,3 +136,8 @@ def _qualified_names(value: Any, where: str) -> tuple[str, ...]:
             raise ConfigError(f"{where}: '{name}' is not a qualified class name like 'mypkg.layers.MyBatchNorm'")
     return names
 
+
+
+# The Python API (analysis.api_settings) checks its arguments with the same rules and messages.
+check_codes = _codes
+check_qualified_names = _qualified_names

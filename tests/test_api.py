@@ -56,3 +56,53 @@ def test_libcst_tool_runs_the_codemod_command(tmp_path):
 
 def test_command_class_is_exported():
     assert bn_codemod.BatchNormCommand.__name__ == "BatchNormCommand"
+
+
+# The API's argument contract: the same validation and the same errors as the command line.
+@pytest.mark.parametrize("api", [fix_source, check_source])
+@pytest.mark.parametrize("source", ["import torch\nx = (", "x = (", "# bn-codemod: skip-file\nx = ("])
+def test_invalid_source_raises_parse_error_even_when_nothing_could_be_found(api, source):
+    with pytest.raises(ParseError) as error:
+        api(source)
+    assert error.value.line >= 1
+
+
+@pytest.mark.parametrize("api", [fix_source, check_source])
+def test_a_string_select_is_one_comma_separated_list_as_on_the_command_line(api):
+    def codes(result):
+        return [f.code for f in (result[1] if isinstance(result, tuple) else result)]
+
+    assert codes(api(SOURCE, select="BN005")) == ["BN005"]
+    assert codes(api(SOURCE, select="BN001,BN005")) == ["BN001", "BN005"]
+    assert codes(api(SOURCE, ignore="BN001")) == ["BN005"]
+
+
+def test_a_string_select_fixes_only_that_rule():
+    new, findings = fix_source(SOURCE, select="BN005")
+
+    assert new == SOURCE
+    assert [(f.code, f.fixed) for f in findings] == [("BN005", False)]
+
+
+@pytest.mark.parametrize("argument", ["select", "ignore"])
+def test_unknown_codes_raise_value_error_with_the_cli_message(argument):
+    with pytest.raises(ValueError, match=rf"^{argument}: unknown rule code or prefix 'XYZ1' \(rules: BN001, "):
+        check_source(SOURCE, **{argument: ["BN001", "XYZ1"]})
+
+
+def test_bad_extra_classes_raise_value_error():
+    with pytest.raises(ValueError, match=r"^extra_classes: 'MyBN' is not a qualified class name"):
+        fix_source(SOURCE, extra_classes=["MyBN"])
+    assert [f.code for f in check_source("import mylib\nmylib.layers.MyBN(3)\n", extra_classes="mylib.layers.MyBN")] == [
+        "BN001"
+    ]
+
+
+def test_none_means_the_default():
+    assert check_source(SOURCE, select=None, ignore=None, extra_classes=None) == check_source(SOURCE)
+
+
+@pytest.mark.parametrize("value", [5, [5], b"BN001", {"BN001": True}])
+def test_arguments_of_the_wrong_type_raise_type_error(value):
+    with pytest.raises(TypeError, match=r"^select: expected a string or a list of strings"):
+        check_source(SOURCE, select=value)
