@@ -12,7 +12,7 @@ from .config import Settings
 from .findings import Edit, Finding
 from .knowledge import PREFILTER_ROOTS, PREFILTER_TOKENS
 from .reduction import blank_inert_bodies, statement_lines
-from .suppressions import skips_file
+from .suppressions import NoqaProblem, noqa_problems, skips_file
 
 DEFAULT_SETTINGS = Settings()
 CodeList = Union[str, Sequence[str], None]
@@ -33,6 +33,7 @@ class Analysis:
     new_source: str
     findings: list[Finding] = field(default_factory=list)
     edits: list[Edit] = field(default_factory=list)
+    noqa_problems: tuple[NoqaProblem, ...] = ()  # malformed `# noqa` comments, to warn about
 
     @property
     def changed(self) -> bool:
@@ -69,10 +70,10 @@ def analyze(
         # file with something to fix is visited again, whole, by the same visitor.
         analysis = _visit(reduced, settings, need_source=False, parse_errors=False, statement_lines=first_lines)
         if analysis is not None and (not analysis.edits or not need_source):
-            return Analysis(source, analysis.findings, analysis.edits)
+            return Analysis(source, analysis.findings, analysis.edits, noqa_problems(source))
     analysis = _visit(source, settings, need_source, statement_lines=first_lines)
     assert analysis is not None
-    return analysis
+    return dataclasses.replace(analysis, noqa_problems=noqa_problems(source))
 
 
 def _visit(

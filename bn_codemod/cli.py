@@ -146,7 +146,7 @@ def _run_paths(options: argparse.Namespace, mode: Mode, settings: Settings) -> i
 
 
 def _report(outcomes: list[FileOutcome], mode: Mode, options: argparse.Namespace) -> None:
-    write_errors(outcomes, sys.stderr)
+    write_errors(outcomes, sys.stderr, quiet=options.quiet)
     if options.output_format != "text":
         # Machine-readable output owns stdout: no diff, no summary mixed in.
         sys.stdout.write(render(outcomes, options.output_format, __version__, mode=mode))
@@ -173,7 +173,7 @@ def _run_stdin(options: argparse.Namespace, mode: Mode, settings: Settings) -> i
         except SourceError as error:
             outcome = FileOutcome(name, error=str(error))
     if mode is Mode.FIX:
-        write_errors([outcome], sys.stderr)
+        write_errors([outcome], sys.stderr, quiet=options.quiet)
         # Always echo code back, so `cmd < a.py > b.py` never loses it on an error.
         sys.stdout.buffer.write(outcome.new_bytes if outcome.new_bytes is not None else raw)
         sys.stdout.flush()

@@ -31,6 +31,7 @@ from .analysis import DEFAULT_SETTINGS, Analysis, ParseError, analyze, may_have_
 from .config import Settings
 from .findings import Edit, Finding
 from .safety import check_rewrite
+from .suppressions import NoqaProblem
 
 # Cell magics whose body is Python run in the notebook's namespace; a cell with any other is skipped.
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture"})
@@ -66,6 +67,7 @@ class NotebookAnalysis:
     edits: list[Edit] = field(default_factory=list)  # lines within their cell (0 for "add-import")
     changed: bool = False
     skipped_cells: list[int] = field(default_factory=list)  # 1-based code cells not analysed
+    noqa_problems: tuple[NoqaProblem, ...] = ()  # `cell` set; line within that cell
 
 
 def analyze_notebook(
@@ -120,6 +122,7 @@ def analyze_notebook(
         edits=[_edit_in_cell(joined, edit) for edit in analysis.edits],
         changed=new_text != text,
         skipped_cells=skipped,
+        noqa_problems=tuple(_problem_in_cell(joined, problem) for problem in analysis.noqa_problems),
     )
 
 
@@ -423,6 +426,11 @@ def _cell_line(joined: _Joined, line: int) -> tuple[int, int]:
 def _finding_in_cell(joined: _Joined, finding: Finding) -> Finding:
     cell, line = _cell_line(joined, finding.line)
     return dataclasses.replace(finding, cell=cell, line=line, end_line=line + finding.end_line - finding.line)
+
+
+def _problem_in_cell(joined: _Joined, problem: NoqaProblem) -> NoqaProblem:
+    cell, line = _cell_line(joined, problem.line)
+    return dataclasses.replace(problem, cell=cell, line=line)
 
 
 def _edit_in_cell(joined: _Joined, edit: Edit) -> Edit:

@@ -28,7 +28,14 @@ def write_text(outcomes: Iterable[FileOutcome], mode: Mode, out: TextIO, quiet: 
         out.write(summary(outcomes, mode) + "\n")
 
 
-def write_errors(outcomes: Iterable[FileOutcome], err: TextIO) -> None:
+def write_errors(outcomes: Iterable[FileOutcome], err: TextIO, quiet: bool = False) -> None:
+    """Warnings (unless quiet, as ruff's -q), then errors: one line each."""
+    outcomes = list(outcomes)
+    if not quiet:
+        for outcome in outcomes:
+            for problem in outcome.noqa_problems:
+                cell = f"cell {problem.cell}:" if problem.cell is not None else ""
+                err.write(f"warning: {outcome.path}:{cell}{problem.line}: {problem.message}\n")
     for outcome in outcomes:
         if outcome.error:
             err.write(f"error: {outcome.error}\n")

@@ -15,6 +15,7 @@ from .config import Settings
 from .findings import Finding
 from .safety import check_rewrite
 from .source import SourceError, SourceFile, decode_source, encode_source, read_bytes, write_atomic
+from .suppressions import NoqaProblem
 
 NOTEBOOK_SUFFIX = ".ipynb"
 # Below this much work a process pool (fork, pipes, ~40 ms) costs more than it saves; measured on
@@ -37,6 +38,7 @@ class FileOutcome:
     changed: bool = False  # fix mode: written; check/diff mode: would be written
     diff: str = ""
     new_bytes: Optional[bytes] = None  # the fixed file, for stdin mode
+    noqa_problems: tuple[NoqaProblem, ...] = ()  # malformed `# noqa` comments, for warnings
 
 
 def run_files(
@@ -118,7 +120,7 @@ def _process_raw(path: str, raw: bytes, mode: Mode, settings: Settings):
         except SourceError as error:
             return FileOutcome(path, error=str(error)), None
         outcome = process_source(source, mode, settings, write=mode is Mode.FIX)
-    if outcome.error:
+    if outcome.error or outcome.noqa_problems:  # not cached: the warning must show on every run
         return outcome, None
     original_findings = [dataclasses.replace(f, fixed=False) for f in outcome.findings]
     return outcome, (original_findings, outcome.changed)
@@ -135,7 +137,9 @@ def process_source(source: SourceFile, mode: Mode, settings: Settings, write: bo
     except Exception as error:  # a bug of ours must not hide the other files' results
         return FileOutcome(path, error=f"{path}: internal error: {type(error).__name__}: {error}")
 
-    outcome = FileOutcome(path, findings=analysis.findings, changed=analysis.changed)
+    outcome = FileOutcome(
+        path, findings=analysis.findings, changed=analysis.changed, noqa_problems=analysis.noqa_problems
+    )
     if not analysis.changed or mode is Mode.CHECK:
         return outcome
     # The safety net, as black's AST check: the new source must parse, and differ from the old
@@ -162,7 +166,7 @@ def process_notebook(path: str, raw: bytes, mode: Mode, settings: Settings, writ
         return FileOutcome(path, error=f"{path}: {error}")
     except Exception as error:  # a bug of ours must not hide the other files' results
         return FileOutcome(path, error=f"{path}: internal error: {type(error).__name__}: {error}")
-    outcome = FileOutcome(path, findings=result.findings, changed=result.changed)
+    outcome = FileOutcome(path, findings=result.findings, changed=result.changed, noqa_problems=result.noqa_problems)
     if not result.changed:
         return outcome
     return _deliver(outcome, mode, text, result.new_text, lambda new_text: new_text.encode("utf-8"), write)

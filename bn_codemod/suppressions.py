@@ -1,18 +1,46 @@
-"""`# noqa` comments and `# bn-codemod: skip-file`: what the user told us to leave alone."""
+"""`# noqa` comments and `# bn-codemod: skip-file`: what the user told us to leave alone.
+
+A `# noqa` comment is read exactly as ruff reads it (ruff_linter/src/noqa.rs), so one comment means
+the same to both tools: `# noqa` (or `# noqa` followed by a space and any text) suppresses every
+finding on its line; `# noqa: BN001, BN005` (commas and/or spaces) only those codes, matched exactly.
+A malformed directive (`# noqa: BN`, `# noqa:`, `# noqa: bn001`, `# noqa-BN001`, `# noqa: BN001x`)
+suppresses nothing and is reported as a warning, never taken for a blanket `# noqa`.
+"""
 
 from __future__ import annotations
 
+import functools
 import io
-import re
 import tokenize
-from typing import Optional
+from dataclasses import dataclass
+from typing import Optional, Union
 
 SKIP_FILE_MARKER = "bn-codemod: skip-file"
 SKIP_FILE_LINES = 20  # the marker counts in the first lines only, as a file-level pragma should
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 
 # line -> the codes suppressed there, or None for a bare `# noqa` (everything)
 NoqaMap = dict[int, Optional[frozenset[str]]]
+
+_EXAMPLE = "(e.g., `# noqa: BN001, BN005`)"
+MISSING_CODES = f"invalid noqa directive: expected a comma-separated list of codes {_EXAMPLE}"
+INVALID_SUFFIX = f"invalid noqa directive: expected `:` followed by a comma-separated list of codes {_EXAMPLE}"
+INVALID_CODE = "invalid noqa directive: expected a code of uppercase letters followed by digits only (e.g. `BN001`)"
+MISSING_ITEM = "noqa directive: missing rule code between commas"
+MISSING_DELIMITER = "noqa directive: expected a comma or space between codes"
+
+
+@dataclass(frozen=True)
+class NoqaProblem:
+    """A `# noqa` comment that is malformed (`suppresses` False) or only sloppy (`suppresses` True)."""
+
+    line: int
+    message: str
+    suppresses: bool
+    cell: Optional[int] = None  # 1-based notebook cell; `line` is then within the cell
+
+
+class _Invalid(Exception):
+    pass
 
 
 def skips_file(source: str) -> bool:
@@ -22,21 +50,123 @@ def skips_file(source: str) -> bool:
 
 def noqa_lines(source: str) -> NoqaMap:
     """The `# noqa` comments of `source`, read from real comment tokens (never from strings)."""
+    return read_noqa(source)[0]
+
+
+def noqa_problems(source: str) -> tuple[NoqaProblem, ...]:
+    """The malformed or sloppy `# noqa` comments of `source`, in line order."""
+    return read_noqa(source)[1]
+
+
+@functools.lru_cache(maxsize=4)  # the visitor and the analysis read the same source's comments
+def read_noqa(source: str) -> tuple[NoqaMap, tuple[NoqaProblem, ...]]:
     if "noqa" not in source.lower():
-        return {}
+        return {}, ()
     found: NoqaMap = {}
+    problems: list[NoqaProblem] = []
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
-            if token.type == tokenize.COMMENT:
-                match = _NOQA.search(token.string)
-                if match:
-                    codes = match.group("codes")
-                    found[token.start[0]] = (
-                        frozenset(c.upper() for c in re.split(r"[\s,]+", codes) if c) if codes else None
-                    )
+            if token.type != tokenize.COMMENT:
+                continue
+            line = token.start[0]
+            try:
+                directive, warnings = lex_noqa(token.string)
+            except _Invalid as error:
+                problems.append(NoqaProblem(line, str(error), suppresses=False))
+                continue
+            problems.extend(NoqaProblem(line, warning, suppresses=True) for warning in warnings)
+            if directive is not False:
+                found[line] = directive
     except (tokenize.TokenError, SyntaxError):
         pass  # what was read so far still counts; libcst decides whether the file parses
-    return found
+    return found, tuple(problems)
+
+
+def lex_noqa(comment: str) -> tuple[Union[None, frozenset[str], bool], list[str]]:
+    """What one comment says: False (no directive), None (`# noqa`: everything) or the codes, and
+    warnings that do not cancel it. Raises _Invalid for a malformed directive. ruff's lexer, ported."""
+    position = 0
+    while True:
+        hash_at = comment.find("#", position)
+        if hash_at < 0:
+            return False, []
+        position = _skip_space(comment, hash_at + 1)
+        if comment[position : position + 4].lower() == "noqa":
+            return _directive(comment, position + 4)
+
+
+def _directive(text: str, position: int) -> tuple[Union[None, frozenset[str]], list[str]]:
+    following = text[position : position + 1]
+    if following in ("", "#"):  # `# noqa`, `# noqa# comment`
+        return None, []
+    if following.isspace():
+        position = _skip_space(text, position)
+        if text[position : position + 1] != ":":  # `# noqa because ...`
+            return None, []
+    elif following != ":":  # `# noqa-BN001`, `#noqaBN001`
+        raise _Invalid(INVALID_SUFFIX)
+    codes, warnings = _codes(text, position + 1)
+    if not codes:
+        raise _Invalid(MISSING_CODES)
+    return frozenset(codes), warnings
+
+
+def _codes(text: str, position: int) -> tuple[list[str], list[str]]:
+    codes: list[str] = []
+    warnings: list[str] = []
+    joined = False  # inside `BN001BN002`, where each code must be whole
+    end = len(text)
+    while position < end:
+        position = _skip_space(text, position)
+        if position >= end:
+            break
+        if text[position] == ",":
+            warnings.append(MISSING_ITEM)
+            position += 1
+            continue
+        start = position
+        letters_end = _skip(text, position, _is_upper)
+        if letters_end == start:  # not a code: a trailing comment (`# noqa: BN001 kept for X`)
+            break
+        digits_end = _skip(text, letters_end, _is_digit)
+        if digits_end == letters_end:
+            if joined:
+                raise _Invalid(INVALID_CODE)
+            break  # `# noqa: BN001 A comment` stops at `A`; `# noqa: BN` has no code at all
+        codes.append(text[start:digits_end])
+        position = digits_end
+        if position >= end:
+            break
+        following = text[position]
+        if following == ",":
+            position += 1
+            joined = False
+        elif following.isspace() or following == "#":
+            joined = False
+        elif _is_upper(following):
+            warnings.append(MISSING_DELIMITER)
+            joined = True
+        else:  # `BN001x`, `BN001;BN002`
+            raise _Invalid(INVALID_CODE)
+    return codes, warnings
+
+
+def _is_upper(character: str) -> bool:
+    return "A" <= character <= "Z"
+
+
+def _is_digit(character: str) -> bool:
+    return "0" <= character <= "9"
+
+
+def _skip(text: str, position: int, accept) -> int:
+    while position < len(text) and accept(text[position]):
+        position += 1
+    return position
+
+
+def _skip_space(text: str, position: int) -> int:
+    return _skip(text, position, str.isspace)
 
 
 def is_suppressed(noqa: NoqaMap, code: str, lines: tuple[int, ...]) -> bool:

@@ -91,3 +91,95 @@ def test_cli_rejects_an_unknown_code(tmp_path):
 
     assert result.code == 2
     assert result.err.startswith("error: --select: unknown rule code or prefix 'XYZ1'")
+
+
+# A malformed `# noqa` suppresses nothing and is warned about, as ruff does (issue 12, item 5).
+def test_a_noqa_without_digits_suppresses_nothing_and_the_line_is_fixed():
+    source = HEAD + "a = nn.BatchNorm2d(8)  # noqa: BN\n"
+
+    fixed, findings = fix_source(source)
+
+    assert [(f.code, f.line, f.fixed) for f in findings] == [("BN001", 2, True)]
+    assert fixed == HEAD + "a = nn.BatchNorm2d(8, track_running_stats=False)  # noqa: BN\n"
+
+
+def test_cli_warns_about_a_malformed_noqa_on_every_run_and_keeps_the_finding(tmp_path):
+    (tmp_path / "m.py").write_text(HEAD + "a = nn.BatchNorm2d(8)  # noqa: BN\nb = nn.BatchNorm2d(8)  # noqa:\n")
+    warnings = [
+        "warning: m.py:2: invalid noqa directive: expected a comma-separated list of codes (e.g., `# noqa: BN001, BN005`)",
+        "warning: m.py:3: invalid noqa directive: expected a comma-separated list of codes (e.g., `# noqa: BN001, BN005`)",
+    ]
+
+    cold = run("--check", "m.py", cwd=tmp_path)
+    warm = run("--check", "m.py", cwd=tmp_path)  # the cache must not swallow the warning
+    quiet = run("--check", "-q", "m.py", cwd=tmp_path)
+
+    for result in (cold, warm):
+        assert result.code == 1
+        assert [line.split(" ")[0] for line in result.lines[:-1]] == ["m.py:2:5:", "m.py:3:5:"]
+        assert result.err.splitlines() == warnings
+    assert (quiet.code, quiet.err) == (1, "")
+
+
+def test_notebook_noqa_warnings_name_the_cell(tmp_path):
+    import json
+
+    cells = [
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": source}
+        for source in ("import torch.nn as nn\n", "x = 1\na = nn.BatchNorm2d(8)  # noqa: bn001\n")
+    ]
+    notebook = {"cells": cells, "metadata": {"language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "n.ipynb").write_text(json.dumps(notebook))
+
+    result = run("--check", "n.ipynb", cwd=tmp_path)
+
+    assert result.code == 1
+    assert result.lines[0].startswith("n.ipynb:cell 2:2:5: BN001 ")
+    assert result.err.startswith("warning: n.ipynb:cell 2:2: invalid noqa directive: expected a comma-separated list")
+
+
+# Each comment next to an unused import: whether ruff suppresses F401 there and warns about it is
+# what bn-codemod's reading must say too.
+NOQA_COMMENTS = [
+    "# noqa", "#noqa", "# NOQA", "# noqa because we must", "# noqa# twice", "# noqa: F401", "# noqa:F401",
+    "# noqa : F401", "# noqa:F401,", "# noqa: E501 F401", "# noqa: E501,F401", "# noqa:E501F401",
+    "# noqa:F401,,E501", "# noqa: F401 kept for re-export", "# noqa: F401 # and a comment", "# type: int # noqa",
+    "# noqa: E501", "# noqa: F", "# noqa: BN", "# noqa:", "# noqa:  # empty", "# noqa: f401", "# noqa: 401",
+    "# noqa-F401", "#noqaF401", "# noqa: F401x", "# noqa:F401;E501", "# noqa:F401:E501", "# noqa: F4",
+    "# noqa: RUF100, F", "# noqa: E501F", "# this is not noqa", "# noqa:\tF401", "# noqa: unused-import",
+]
+
+
+def test_noqa_comments_mean_what_they_mean_to_ruff(tmp_path):
+    import re
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from bn_codemod.suppressions import is_suppressed, read_noqa
+
+    ruff = Path(sys.executable).parent / "ruff"
+    ruff = str(ruff) if ruff.exists() else shutil.which("ruff")
+    assert ruff, "ruff is part of the test extra: pip install -e '.[test]'"
+    source = "".join(f"import module_{n}  {comment}\n" for n, comment in enumerate(NOQA_COMMENTS))
+    (tmp_path / "noqa.py").write_text(source)
+    completed = subprocess.run(
+        [ruff, "check", "--isolated", "--no-cache", "--select", "F401", "--output-format", "concise", "noqa.py"],
+        cwd=tmp_path, capture_output=True, text=True,
+    )
+    reported = {int(m[1]) for m in re.finditer(r"^noqa\.py:(\d+):\d+: F401", completed.stdout, re.M)}
+    warned = {int(m[1]) for m in re.finditer(r"noqa\.py:(\d+)", completed.stderr)}
+    invalid = {int(m[1]) for m in re.finditer(r"Invalid `# noqa` directive on noqa\.py:(\d+)", completed.stderr)}
+
+    noqa, problems = read_noqa(source)
+    lines = range(1, len(NOQA_COMMENTS) + 1)
+    ours = {
+        "reported": {line for line in lines if not is_suppressed(noqa, "F401", (line,))},
+        "warned": {problem.line for problem in problems},
+        "invalid": {problem.line for problem in problems if not problem.suppresses},
+    }
+    theirs = {"reported": reported, "warned": warned, "invalid": invalid}
+    shown = {key: sorted(NOQA_COMMENTS[line - 1] for line in ours[key] ^ theirs[key]) for key in ours}
+    assert ours == theirs, shown
+    assert invalid  # the comparison covers malformed directives
