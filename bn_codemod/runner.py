@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
 from dataclasses import dataclass, field
 from enum import Enum
@@ -12,6 +11,7 @@ from typing import Callable, Optional, Sequence
 from .analysis import ParseError, analyze, may_have_findings
 from .cache import Cache, content_key
 from .config import Settings
+from .diffs import unified_diff
 from .findings import Finding
 from .safety import check_rewrite
 from .source import SourceError, SourceFile, decode_source, encode_source, read_bytes, write_atomic
@@ -191,9 +191,3 @@ def _deliver(
         outcome.error, outcome.changed = f"{outcome.path}: cannot encode as utf-8: {error.reason}", False
     return outcome
 
-
-def unified_diff(path: str, old: str, new: str) -> str:
-    lines = difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=path, tofile=path
-    )
-    return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n" for line in lines)
