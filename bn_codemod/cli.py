@@ -11,7 +11,7 @@ from typing import Optional, Sequence
 from . import __version__
 from .config import ConfigError, Settings, load_settings
 from .formats import OUTPUT_FORMATS, render
-from .report import finding_line, summary, write_errors, write_text
+from .report import finding_line, shown_findings, summary, write_diff, write_errors, write_text
 from .rules import RULES, explain
 from .cache import CACHE_DIR_NAME, Cache
 from .runner import NOTEBOOK_SUFFIX, FileOutcome, Mode, process_notebook, process_source, run_files
@@ -77,7 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     parser.add_argument("--version", action="version", version=f"bn-codemod {__version__}")
+    add_report_options(parser)
     return parser
+
+
+def add_report_options(parser: argparse.ArgumentParser) -> None:
+    """What to print, and --add-noqa: the options ruff users reach for on a large code base."""
+    parser.add_argument("--show-fixes", action="store_true", help="fix mode: list the fixed findings too")
 
 
 def _positive_int(text: str) -> int:
@@ -147,14 +153,14 @@ def _run_paths(options: argparse.Namespace, mode: Mode, settings: Settings) -> i
 
 def _report(outcomes: list[FileOutcome], mode: Mode, options: argparse.Namespace) -> None:
     write_errors(outcomes, sys.stderr, quiet=options.quiet)
+    if mode is Mode.DIFF:
+        write_diff(outcomes, sys.stdout, sys.stderr, quiet=options.quiet)
+        return
     if options.output_format != "text":
-        # Machine-readable output owns stdout: no diff, no summary mixed in.
+        # Machine-readable output owns stdout: no summary mixed in.
         sys.stdout.write(render(outcomes, options.output_format, __version__, mode=mode))
         return
-    if mode is Mode.DIFF and not options.quiet:
-        for outcome in outcomes:
-            sys.stdout.write(outcome.diff)
-    write_text(outcomes, mode, sys.stdout, quiet=options.quiet)
+    write_text(outcomes, mode, sys.stdout, quiet=options.quiet, show_fixes=options.show_fixes)
 
 
 def _run_stdin(options: argparse.Namespace, mode: Mode, settings: Settings) -> int:
@@ -178,7 +184,7 @@ def _run_stdin(options: argparse.Namespace, mode: Mode, settings: Settings) -> i
         sys.stdout.buffer.write(outcome.new_bytes if outcome.new_bytes is not None else raw)
         sys.stdout.flush()
         if not options.quiet:
-            for finding in outcome.findings:
+            for finding in shown_findings(outcome, options.show_fixes):
                 sys.stderr.write(finding_line(name, finding) + "\n")
             sys.stderr.write(summary([outcome], mode) + "\n")
     else:

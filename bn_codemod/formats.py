@@ -98,10 +98,11 @@ def render(
     *,
     mode: Mode = Mode.CHECK,
     quiet: bool = False,
+    show_fixes: bool = False,
 ) -> str:
-    """All of the report in `output_format`. `mode` and `quiet` shape the text format only."""
+    """All of the report in `output_format`. `mode`, `quiet` and `show_fixes` shape the text format only."""
     if output_format == "text":
-        return _render_text(outcomes, mode, quiet)
+        return _render_text(outcomes, mode, quiet, show_fixes)
     renderers: dict[str, Callable[[Sequence[FileOutcome], str], str]] = {
         "json": render_json,
         "github": render_github,
@@ -112,9 +113,9 @@ def render(
     return renderers[output_format](outcomes, tool_version)
 
 
-def _render_text(outcomes: Sequence[FileOutcome], mode: Mode, quiet: bool) -> str:
+def _render_text(outcomes: Sequence[FileOutcome], mode: Mode, quiet: bool, show_fixes: bool) -> str:
     buffer = io.StringIO()
-    write_text(outcomes, mode, buffer, quiet=quiet)
+    write_text(outcomes, mode, buffer, quiet=quiet, show_fixes=show_fixes)
     return buffer.getvalue()
 
 

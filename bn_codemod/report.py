@@ -19,13 +19,31 @@ def finding_line(path: str, finding: Finding) -> str:
     return f"{path}:{cell}{finding.line}:{finding.column}: {finding.code} {finding.message}{marker}"
 
 
-def write_text(outcomes: Iterable[FileOutcome], mode: Mode, out: TextIO, quiet: bool = False) -> None:
+def write_text(
+    outcomes: Iterable[FileOutcome], mode: Mode, out: TextIO, quiet: bool = False, show_fixes: bool = False
+) -> None:
+    """One finding a line, then the summary. Fix mode lists what remains (and what it fixed, with
+    `show_fixes`), as `ruff check --fix` does."""
     outcomes = list(outcomes)
     if not quiet:
         for outcome in outcomes:
-            for finding in outcome.findings:
+            for finding in shown_findings(outcome, show_fixes):
                 out.write(finding_line(outcome.path, finding) + "\n")
         out.write(summary(outcomes, mode) + "\n")
+
+
+def shown_findings(outcome: FileOutcome, show_fixes: bool) -> list[Finding]:
+    return outcome.findings if show_fixes else [finding for finding in outcome.findings if not finding.fixed]
+
+
+def write_diff(outcomes: Iterable[FileOutcome], out: TextIO, err: TextIO, quiet: bool = False) -> None:
+    """--diff, in every output format: the patch alone on `out` (it can go to `git apply`), then
+    one "Would fix N issues" line on `err` (as black and `ruff format --diff`)."""
+    outcomes = list(outcomes)
+    for outcome in outcomes:
+        out.write(outcome.diff)
+    if not quiet:
+        err.write(summary(outcomes, Mode.DIFF) + "\n")
 
 
 def write_errors(outcomes: Iterable[FileOutcome], err: TextIO, quiet: bool = False) -> None:
@@ -48,15 +66,16 @@ def summary(outcomes: list[FileOutcome], mode: Mode) -> str:
     error_note = f"; {_count(errors, 'file')} could not be processed" if errors else ""
     if not findings:
         return f"No issues found in {_count(len(outcomes), 'file')}{error_note}."
-    head = f"Found {_count(len(findings), 'issue')} in {_count(files_with_findings, 'file')}"
-    fixable = sum(1 for f in findings if f.fixable)
     if mode is Mode.FIX:
         fixed = sum(1 for f in findings if f.fixed)
-        return f"{head} ({fixed} fixed, {len(findings) - fixed} remaining){error_note}."
+        return f"Fixed {_count(fixed, 'issue')} ({len(findings) - fixed} remaining){error_note}."
     if mode is Mode.DIFF:
-        would_change = sum(1 for o in outcomes if o.changed)
-        return f"{head} ({fixable} fixable; {_count(would_change, 'file')} would be changed){error_note}."
-    return f"{head} ({fixable} fixable with `bn-codemod PATH`){error_note}."
+        # What the printed diff fixes: a file whose fix was refused (an error) shows no diff.
+        would_fix = sum(1 for o in outcomes if o.diff for f in o.findings if f.fixable)
+        return f"Would fix {_count(would_fix, 'issue')} ({len(findings) - would_fix} remaining){error_note}."
+    head = f"Found {_count(len(findings), 'issue')} in {_count(files_with_findings, 'file')}"
+    fixable = sum(1 for f in findings if f.fixable)
+    return f"{head} ({fixable} fixable with `bn-codemod fix`){error_note}."
 
 
 def _count(number: int, noun: str) -> str:

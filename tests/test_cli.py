@@ -54,10 +54,10 @@ def test_fix_rewrites_every_fixture_to_its_expected_output(tmp_path):
     for input_file in input_files():
         written = (tree / input_file.relative_to(FIXTURES)).read_text(encoding="utf-8")
         assert written == output_file(input_file).read_text(encoding="utf-8"), input_file.name
-    # BN005 cannot be fixed, so findings remain.
+    # BN005 cannot be fixed, so findings remain; only they are listed, as `ruff check --fix` does.
     assert result.code == 1
-    assert "(fixed)" in result.out
-    assert re.search(r"\(\d+ fixed, \d+ remaining\)\.$", result.lines[-1])
+    assert "(fixed)" not in result.out and " BN005 " in result.out
+    assert re.fullmatch(r"Fixed \d+ issues \([1-9]\d* remaining\)\.", result.lines[-1])
 
 
 def test_fix_exits_0_when_everything_was_fixed_and_then_nothing_is_left(tmp_path):
@@ -67,11 +67,7 @@ def test_fix_exits_0_when_everything_was_fixed_and_then_nothing_is_left(tmp_path
     second = run("--check", "model.py", cwd=tmp_path)
 
     assert first.code == 0
-    assert first.lines == [
-        "model.py:3:8: BN001 BatchNorm2d tracks running stats, which torch.func.vmap cannot update in place: "
-        "set track_running_stats=False (fixed)",
-        "Found 1 issue in 1 file (1 fixed, 0 remaining).",
-    ]
+    assert first.lines == ["Fixed 1 issue (0 remaining)."]
     assert (tmp_path / "model.py").read_text() == FIXED_MODEL
     assert second.code == 0
     assert second.lines == ["No issues found in 1 file."]
@@ -84,7 +80,7 @@ def test_check_marks_fixable_findings_and_exits_1(tmp_path):
 
     assert result.code == 1
     assert result.lines[0].endswith("set track_running_stats=False [*]")
-    assert result.lines[-1] == "Found 1 issue in 1 file (1 fixable with `bn-codemod PATH`)."
+    assert result.lines[-1] == "Found 1 issue in 1 file (1 fixable with `bn-codemod fix`)."
     assert (tmp_path / "model.py").read_text() == MODEL
 
 
@@ -116,7 +112,7 @@ def test_diff_exits_0_when_nothing_would_change(tmp_path):
 
     result = run("--diff", "model.py", cwd=tmp_path)
 
-    assert (result.code, result.out) == (0, "No issues found in 1 file.\n")
+    assert (result.code, result.out, result.err) == (0, "", "No issues found in 1 file.\n")
 
 
 def test_stdin_fix_writes_the_fixed_source_to_stdout_and_findings_to_stderr(tmp_path):
@@ -124,7 +120,23 @@ def test_stdin_fix_writes_the_fixed_source_to_stdout_and_findings_to_stderr(tmp_
 
     assert result.code == 0
     assert result.out == FIXED_MODEL
-    assert result.err.startswith("-:3:8: BN001 ")
+    assert result.err == "Fixed 1 issue (0 remaining).\n"
+
+
+def test_show_fixes_lists_the_fixed_findings_too(tmp_path):
+    (tmp_path / "model.py").write_text(MODEL + "other = nn.BatchNorm2d(8, **kw)\n")
+
+    result = run("--show-fixes", "model.py", cwd=tmp_path)
+    from_stdin = run("--show-fixes", "-", cwd=tmp_path, stdin=MODEL.encode())
+
+    assert result.code == 1
+    assert [line.split(" ")[:2] + line.split(" ")[-1:] for line in result.lines] == [
+        ["model.py:3:8:", "BN001", "(fixed)"],
+        ["model.py:4:9:", "BN005", "**kwargs"],
+        ["Fixed", "1", "remaining)."],
+    ]
+    assert result.lines[-1] == "Fixed 1 issue (1 remaining)."
+    assert from_stdin.err.splitlines()[0].startswith("-:3:8: BN001 ") and from_stdin.out == FIXED_MODEL
 
 
 def test_stdin_check_reports_with_the_given_filename(tmp_path):

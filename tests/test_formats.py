@@ -69,8 +69,10 @@ def test_text_is_what_the_default_report_prints():
     assert render(outcomes, "text", __version__) == (
         f"src/models/net.py:3:8: BN001 {BN001_MESSAGE} [*]\n"
         f"src/models/net.py:9:5: BN005 {AWKWARD_MESSAGE}\n"
-        "src/fixed.py:1:1: BN006 deprecated functorch import (fixed)\n"
-        "Found 3 issues in 2 files (2 fixable with `bn-codemod PATH`); 2 files could not be processed.\n"
+        "Found 3 issues in 2 files (2 fixable with `bn-codemod fix`); 2 files could not be processed.\n"
+    )
+    assert f"src/models/net.py:9:5: BN005 {AWKWARD_MESSAGE}\nsrc/fixed.py:1:1: BN006 deprecated functorch import (fixed)\n" in (
+        render(outcomes, "text", __version__, show_fixes=True)
     )
 
 
@@ -84,7 +86,7 @@ def test_text_delegates_to_the_report(mode, quiet):
 
 def test_text_follows_mode_and_quiet():
     fix_summary = render(OUTCOMES, "text", __version__, mode=Mode.FIX).splitlines()[-1]
-    assert fix_summary == "Found 4 issues in 3 files (1 fixed, 3 remaining); 2 files could not be processed."
+    assert fix_summary == "Fixed 1 issue (3 remaining); 2 files could not be processed."
     assert render(OUTCOMES, "text", __version__, quiet=True) == ""
 
 
@@ -505,7 +507,7 @@ def test_cli_output_formats_own_stdout(tmp_path):
 
     as_json = run("--check", "--output-format", "json", ".", cwd=tmp_path)
     as_github = run("--check", "--output-format", "github", ".", cwd=tmp_path)
-    as_sarif = run("--diff", "--output-format", "sarif", ".", cwd=tmp_path)
+    as_sarif = run("--check", "--output-format", "sarif", ".", cwd=tmp_path)
 
     document = json_module.loads(as_json.out)
     assert [(f["file"], f["line"], f["column"], f["code"]) for f in document["findings"]] == [("m.py", 2, 8, "BN001")]
