@@ -78,11 +78,11 @@ def _replay(old_source: str, tree: ast.Module, edits: Sequence[Edit]) -> ast.Mod
     nodes = _NodesByPosition(tree)
     lines = _LINE_BREAK.split(old_source)
     changes: dict[int, list[tuple[Edit, ast.AST]]] = {}
-    added: list[ast.stmt] = []
+    added: list[tuple[int, list[ast.stmt]]] = []  # (top-level statement to go before, statements)
     after_import: dict[int, tuple[ast.ImportFrom, list[ast.stmt]]] = {}
     for edit in edits:
         if edit.action == "add-import":
-            added.extend(_parse_statements(edit))
+            added.append((edit.index, _parse_statements(edit)))
         elif edit.action == "split-import":
             target = _target(edit, nodes, lines)
             after_import.setdefault(id(target), (target, []))[1].extend(_parse_statements(edit))
@@ -94,9 +94,17 @@ def _replay(old_source: str, tree: ast.Module, edits: Sequence[Edit]) -> ast.Mod
     for statement, statements in after_import.values():
         _insert_after_line_of(statement, nodes.block_of(statement), statements)
         inserted.update(id(new) for new in statements)
-    # Like the codemod, which adds its imports last: after the split ones when they lead the module.
-    insertion_index = _insertion_index(tree, old_source, inserted)
-    tree.body[insertion_index:insertion_index] = added
+    # Like the codemod, which adds its imports last: their indices count the split ones.
+    lines = list(_logical_lines(tree.body, inserted))
+    after_leading_imports = _insertion_index(tree, old_source, inserted)
+    body: list[ast.stmt] = []
+    for number in range(len(lines) + 1):
+        for index, statements in added:
+            if index == number or (index == -1 and len(body) == after_leading_imports):
+                body.extend(statements)
+        if number < len(lines):
+            body.extend(lines[number])
+    tree.body = body
     return tree
 
 

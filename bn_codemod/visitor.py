@@ -152,10 +152,11 @@ class BatchNormVisitor(cst.CSTTransformer):
         self._register_local_subclasses(node)
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
-        for statement in self.imports.added:
-            self.edits.append(Edit(0, 0, "add-import", "", statement))
+        new_module, placed = insert_imports(updated_node, self.imports.added)
+        for statement, index in placed:
+            self.edits.append(Edit(0, 0, "add-import", "", statement, index))
         self._finish()
-        return insert_imports(updated_node, self.imports.added)
+        return new_module
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.scopes.append(scope_for_class(node))

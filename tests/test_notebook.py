@@ -256,7 +256,7 @@ def test_spliced_source_that_gains_lines_keeps_the_item_separator():
     assert result.new_text == text.replace(
         '"import torch.nn as nn\\n", "norm = nn.BatchNorm2d   # \\/"',
         # An unchanged line keeps its spelling; a changed one is written as json.dumps writes it.
-        '"import torch.nn as nn\\n", "from functools import partial\\n", "\\n", '
+        '"from functools import partial\\n", "\\n", "import torch.nn as nn\\n", "\\n", '
         '"norm = partial(nn.BatchNorm2d, track_running_stats=False)   # /"',
     )
 
@@ -323,12 +323,12 @@ def test_imports_in_an_earlier_cell_count_and_the_partial_import_joins_them():
     result = analyze_notebook(text)
 
     assert cell_sources(result.new_text) == [
-        ["import torch\n", "import torch.nn as nn\n", "from functools import partial\n"],
+        ["from functools import partial\n", "\n", "import torch\n", "import torch.nn as nn\n"],
         ["norm_layer = partial(nn.BatchNorm2d, track_running_stats=False)\n"],
     ]
     assert result.new_text == jupyter_text(cell_sources(result.new_text))
     assert positions(result) == [("BN002", 2, 1, 14)]
-    assert result.edits[-1] == Edit(0, 0, "add-import", "", "from functools import partial")
+    assert result.edits[-1] == Edit(0, 0, "add-import", "", "from functools import partial", index=0)
 
 
 def test_cell_numbers_count_every_cell_and_lines_are_within_the_cell():

@@ -24,9 +24,10 @@ norm = nn.BatchNorm2d(8, eps=1e-3)
 model = torchvision.models.resnet18()
 """
 FIXED = """\
+from functools import partial
+
 import torch.nn as nn
 import torchvision
-from functools import partial
 
 scale = 2
 norm = nn.BatchNorm2d(8, eps=1e-3, track_running_stats=False)
@@ -55,42 +56,50 @@ def test_the_model_is_what_the_tampering_tests_start_from():
     "tampered, reason",
     [
         (
+            # The import the old placement put after the others: not where isort, and the codemod, put it.
+            FIXED.replace("from functools import partial\n\n", "").replace(
+                "import torchvision\n", "import torchvision\nfrom functools import partial\n"
+            ),
+            "the rewrite changes more than its edits at line 1: Module.body[0] is import torch.nn as nn, "
+            "expected from functools import partial",
+        ),
+        (
             FIXED.replace("scale = 2", "scale = 3"),
-            "the rewrite changes more than its edits at line 5: Constant.value is 3, expected 2",
+            "the rewrite changes more than its edits at line 6: Constant.value is 3, expected 2",
         ),
         (
             FIXED.replace("nn.BatchNorm2d(8, eps=1e-3, ", "nn.BatchNorm2d(8, "),
-            "the rewrite changes more than its edits at line 6: keyword.arg is 'track_running_stats', expected 'eps'",
+            "the rewrite changes more than its edits at line 7: keyword.arg is 'track_running_stats', expected 'eps'",
         ),
         (
             FIXED.replace("BatchNorm2d(8, ", "BatchNorm2d("),
-            "the rewrite changes more than its edits at line 6: Call.args lacks 8",
+            "the rewrite changes more than its edits at line 7: Call.args lacks 8",
         ),
         (
             FIXED.replace("eps=1e-3, track_running_stats=False", "eps=1e-3, track_running_stats=True"),
-            "the rewrite changes more than its edits at line 6: Constant.value is True, expected False",
+            "the rewrite changes more than its edits at line 7: Constant.value is True, expected False",
         ),
         (
             FIXED.replace("from functools import partial\n", ""),
-            "the rewrite changes more than its edits at line 4: Module.body[2] is scale = 2, "
+            "the rewrite changes more than its edits at line 2: Module.body[0] is import torch.nn as nn, "
             "expected from functools import partial",
         ),
         (
             # The import is there, but after code: not where the codemod puts it.
             FIXED.replace("from functools import partial\n", "").replace("scale = 2\n", "scale = 2\nfrom functools import partial\n"),
-            "the rewrite changes more than its edits at line 4: Module.body[2] is scale = 2, "
+            "the rewrite changes more than its edits at line 2: Module.body[0] is import torch.nn as nn, "
             "expected from functools import partial",
         ),
         (
             FIXED + "extra = 1\n",
-            "the rewrite changes more than its edits at line 8: Module.body has an extra item extra = 1",
+            "the rewrite changes more than its edits at line 9: Module.body has an extra item extra = 1",
         ),
         (
             FIXED.replace("partial(nn.BatchNorm2d,", "partial(nn.BatchNorm3d,"),
-            "the rewrite changes more than its edits at line 7: Attribute.attr is 'BatchNorm3d', expected 'BatchNorm2d'",
+            "the rewrite changes more than its edits at line 8: Attribute.attr is 'BatchNorm3d', expected 'BatchNorm2d'",
         ),
     ],
-    ids=["change-elsewhere", "dropped-keyword", "dropped-argument", "wrong-value", "missing-import", "moved-import", "extra-statement", "wrong-class"],
+    ids=["after-the-imports", "change-elsewhere", "dropped-keyword", "dropped-argument", "wrong-value", "missing-import", "moved-import", "extra-statement", "wrong-class"],
 )
 def test_a_tampered_rewrite_is_caught(tampered, reason):
     assert check_rewrite(MODEL, tampered, edits_of(MODEL)) == reason
@@ -99,7 +108,7 @@ def test_a_tampered_rewrite_is_caught(tampered, reason):
 def test_a_rewrite_that_does_not_parse_is_caught():
     broken = FIXED.replace("track_running_stats=False)\nmodel", "track_running_stats=False\nmodel")
 
-    assert check_rewrite(MODEL, broken, edits_of(MODEL)) == "the rewrite does not parse: '(' was never closed (line 6)"
+    assert check_rewrite(MODEL, broken, edits_of(MODEL)) == "the rewrite does not parse: '(' was never closed (line 7)"
 
 
 def test_a_rewrite_that_parses_but_does_not_compile_is_caught():
@@ -123,8 +132,8 @@ def test_a_missing_edit_is_caught():
     edits = [edit for edit in edits_of(MODEL) if edit.action != "add-import"]
 
     assert check_rewrite(MODEL, FIXED, edits) == (
-        "the rewrite changes more than its edits at line 3: Module.body[2] is from functools import partial, "
-        "expected scale = 2"
+        "the rewrite changes more than its edits at line 1: Module.body[0] is from functools import partial, "
+        "expected import torch.nn as nn"
     )
 
 
