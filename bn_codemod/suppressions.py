@@ -55,7 +55,32 @@ def noqa_lines(source: str) -> NoqaMap:
 
 def noqa_problems(source: str) -> tuple[NoqaProblem, ...]:
     """The malformed or sloppy `# noqa` comments of `source`, in line order."""
+    if not _may_have_problems(source):
+        return ()  # the common case, without tokenizing the file a second time
     return read_noqa(source)[1]
+
+
+def _may_have_problems(source: str) -> bool:
+    """False when every `# noqa` on a line that says noqa, read from its `#` to the line's end, is
+    clean: then no comment holds a problem (one in a string can only make this True)."""
+    lowered = source.lower()
+    position = lowered.find("noqa")
+    while position >= 0:
+        line_start = source.rfind("\n", 0, position) + 1
+        line_end = source.find("\n", position)
+        line = source[line_start : line_end if line_end >= 0 else len(source)]
+        for hash_at, character in enumerate(line):
+            # Any `#` may start the comment (others are in strings): read a directive from each.
+            if character == "#" and line[hash_at + 1 :].lstrip()[:4].lower() == "noqa":
+                try:
+                    if lex_noqa(line[hash_at:])[1]:
+                        return True
+                except _Invalid:
+                    return True
+        if line_end < 0:
+            break
+        position = lowered.find("noqa", line_end)
+    return False
 
 
 @functools.lru_cache(maxsize=4)  # the visitor and the analysis read the same source's comments

@@ -183,3 +183,11 @@ def test_noqa_comments_mean_what_they_mean_to_ruff(tmp_path):
     shown = {key: sorted(NOQA_COMMENTS[line - 1] for line in ours[key] ^ theirs[key]) for key in ours}
     assert ours == theirs, shown
     assert invalid  # the comparison covers malformed directives
+
+
+def test_a_malformed_noqa_after_a_clean_one_in_a_string_is_still_found():
+    source = HEAD + 's = "# noqa: BN001 "  # noqa: BN\na = nn.BatchNorm2d(8)  # noqa: BN001\n'
+
+    from bn_codemod.suppressions import noqa_problems
+
+    assert [(p.line, p.suppresses) for p in noqa_problems(source)] == [(2, False)]
