@@ -10,7 +10,7 @@ from typing import Optional, Sequence
 
 from . import __version__
 from .config import ConfigError, Settings, load_settings
-from .formats import OUTPUT_FORMATS, render
+from .formats import OUTPUT_FORMATS, render, render_statistics
 from .report import finding_line, shown_findings, summary, write_diff, write_errors, write_text
 from .rules import RULES, explain
 from .cache import CACHE_DIR_NAME, Cache
@@ -84,6 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
 def add_report_options(parser: argparse.ArgumentParser) -> None:
     """What to print, and --add-noqa: the options ruff users reach for on a large code base."""
     parser.add_argument("--show-fixes", action="store_true", help="fix mode: list the fixed findings too")
+    parser.add_argument(
+        "--statistics", action="store_true", help="one line per rule code: count, [*] if fixable, title"
+    )
+
+
+def check_report_options(parser: argparse.ArgumentParser, options: argparse.Namespace, mode: Mode) -> None:
+    """Combinations ruff refuses too: exit 2 with a usage line, before anything is read."""
+    if options.statistics and mode is Mode.DIFF:
+        parser.error("--statistics cannot be combined with --diff")
 
 
 def _positive_int(text: str) -> int:
@@ -101,6 +110,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not options.paths:
         parser.error("give at least one PATH (or '-' for stdin)")
     mode = Mode.CHECK if options.check else Mode.DIFF if options.diff else Mode.FIX
+    check_report_options(parser, options, mode)
     try:
         settings = load_settings(select=options.select, ignore=options.ignore, exclude=options.exclude)
     except ConfigError as error:
@@ -155,6 +165,9 @@ def _report(outcomes: list[FileOutcome], mode: Mode, options: argparse.Namespace
     write_errors(outcomes, sys.stderr, quiet=options.quiet)
     if mode is Mode.DIFF:
         write_diff(outcomes, sys.stdout, sys.stderr, quiet=options.quiet)
+        return
+    if options.statistics:
+        sys.stdout.write(render_statistics(outcomes, options.output_format, mode, quiet=options.quiet))
         return
     if options.output_format != "text":
         # Machine-readable output owns stdout: no summary mixed in.

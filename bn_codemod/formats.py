@@ -78,7 +78,7 @@ from typing import Any, Callable, Optional, Sequence
 from urllib.parse import quote
 
 from .findings import Finding
-from .report import write_text
+from .report import summary, write_text
 from .rules import RULES, Rule, explain
 from .runner import FileOutcome, Mode
 
@@ -117,6 +117,54 @@ def _render_text(outcomes: Sequence[FileOutcome], mode: Mode, quiet: bool, show_
     buffer = io.StringIO()
     write_text(outcomes, mode, buffer, quiet=quiet, show_fixes=show_fixes)
     return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------- statistics
+
+
+@dataclass(frozen=True)
+class CodeCount:
+    code: str
+    name: str
+    count: int
+    fixable_count: int
+
+
+def code_counts(outcomes: Sequence[FileOutcome]) -> list[CodeCount]:
+    """Per rule code, the findings still open (in fix mode: not fixed), most frequent first."""
+    counts: dict[str, list[int]] = {}
+    for outcome in outcomes:
+        for finding in outcome.findings:
+            if not finding.fixed:
+                tally = counts.setdefault(finding.code, [0, 0])
+                tally[0] += 1
+                tally[1] += finding.fixable
+    rows = [
+        CodeCount(code, RULES[code].title if code in RULES else code, count, fixable)
+        for code, (count, fixable) in counts.items()
+    ]
+    return sorted(rows, key=lambda row: (-row.count, row.code))
+
+
+def render_statistics(
+    outcomes: Sequence[FileOutcome], output_format: str, mode: Mode = Mode.CHECK, quiet: bool = False
+) -> str:
+    """--statistics, as ruff prints it: one line per code (count, code, [*] when some are fixable,
+    title), then the summary; with --output-format json, a list of {code, name, count, fixable,
+    fixable_count}."""
+    rows = code_counts(outcomes)
+    if output_format == "json":
+        document = [
+            {"code": row.code, "name": row.name, "count": row.count, "fixable": row.fixable_count > 0,
+             "fixable_count": row.fixable_count}
+            for row in rows
+        ]
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if quiet:
+        return ""
+    width = max((len(str(row.count)) for row in rows), default=1)
+    lines = [f"{row.count:>{width}}\t{row.code}\t{'[*]' if row.fixable_count else '[ ]'} {row.name}" for row in rows]
+    return "".join(line + "\n" for line in lines) + summary(list(outcomes), mode) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------- json
