@@ -87,12 +87,39 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--statistics", action="store_true", help="one line per rule code: count, [*] if fixable, title"
     )
+    parser.add_argument(
+        "--add-noqa", action="store_true",
+        help="append `# noqa: CODE` to the line of every finding that remains (after the fixes, in fix mode)",
+    )
 
 
 def check_report_options(parser: argparse.ArgumentParser, options: argparse.Namespace, mode: Mode) -> None:
     """Combinations ruff refuses too: exit 2 with a usage line, before anything is read."""
-    if options.statistics and mode is Mode.DIFF:
-        parser.error("--statistics cannot be combined with --diff")
+    for flag in ("statistics", "add_noqa"):
+        if getattr(options, flag) and mode is Mode.DIFF:
+            parser.error(f"--{flag.replace('_', '-')} cannot be combined with --diff")
+    if options.add_noqa and "-" in options.paths:
+        parser.error("--add-noqa edits files; it cannot read stdin")
+
+
+def add_noqa(outcomes: list[FileOutcome], mode: Mode, settings: Settings, options: argparse.Namespace) -> int:
+    """--add-noqa after the run: suppress what remains, then say what was done (stderr, as ruff)."""
+    from .noqa_writer import add_noqa_to_files
+
+    paths = [outcome.path for outcome in outcomes if not outcome.error and any(not f.fixed for f in outcome.findings)]
+    result = add_noqa_to_files(paths, settings)
+    write_errors(outcomes, sys.stderr, quiet=options.quiet)
+    for error in result.errors:
+        sys.stderr.write(f"error: {error}\n")
+    if not options.quiet:
+        for warning in result.warnings:
+            sys.stderr.write(f"warning: {warning}\n")
+        if mode is Mode.FIX:
+            sys.stderr.write(summary(outcomes, mode) + "\n")
+        sys.stderr.write(f"Added {result.added} noqa directive{'' if result.added == 1 else 's'}.\n")
+    if result.errors or any(outcome.error for outcome in outcomes):
+        return EXIT_ERROR
+    return EXIT_FINDINGS if result.warnings and not options.exit_zero else EXIT_CLEAN
 
 
 def _positive_int(text: str) -> int:
@@ -157,6 +184,8 @@ def _run_paths(options: argparse.Namespace, mode: Mode, settings: Settings) -> i
     cache = None if options.no_cache else Cache(_cache_dir(options, settings), settings.key())
     outcomes = run_files([str(path) for path in paths], mode, settings, cache, options.jobs)
     outcomes += [FileOutcome(problem.path, error=f"{problem.path}: {problem.message}") for problem in discovery_errors]
+    if options.add_noqa:
+        return add_noqa(outcomes, mode, settings, options)
     _report(outcomes, mode, options)
     return _exit_code(outcomes, mode, False, options.exit_zero)
 

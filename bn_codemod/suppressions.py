@@ -110,35 +110,44 @@ def read_noqa(source: str) -> tuple[NoqaMap, tuple[NoqaProblem, ...]]:
 def lex_noqa(comment: str) -> tuple[Union[None, frozenset[str], bool], list[str]]:
     """What one comment says: False (no directive), None (`# noqa`: everything) or the codes, and
     warnings that do not cancel it. Raises _Invalid for a malformed directive. ruff's lexer, ported."""
+    directive, warnings, _ = _lex(comment)
+    return directive, warnings
+
+
+def _lex(comment: str) -> tuple[Union[None, frozenset[str], bool], list[str], tuple[int, int]]:
+    """lex_noqa, and where the directive's `noqa` starts and its last code ends in `comment`."""
     position = 0
     while True:
         hash_at = comment.find("#", position)
         if hash_at < 0:
-            return False, []
+            return False, [], (0, 0)
         position = _skip_space(comment, hash_at + 1)
         if comment[position : position + 4].lower() == "noqa":
-            return _directive(comment, position + 4)
+            directive, warnings, end = _directive(comment, position + 4)
+            return directive, warnings, (position, end)
 
 
-def _directive(text: str, position: int) -> tuple[Union[None, frozenset[str]], list[str]]:
+def _directive(text: str, position: int) -> tuple[Union[None, frozenset[str]], list[str], int]:
     following = text[position : position + 1]
     if following in ("", "#"):  # `# noqa`, `# noqa# comment`
-        return None, []
+        return None, [], position
     if following.isspace():
-        position = _skip_space(text, position)
-        if text[position : position + 1] != ":":  # `# noqa because ...`
-            return None, []
+        after_space = _skip_space(text, position)
+        if text[after_space : after_space + 1] != ":":  # `# noqa because ...`
+            return None, [], position
+        position = after_space
     elif following != ":":  # `# noqa-BN001`, `#noqaBN001`
         raise _Invalid(INVALID_SUFFIX)
-    codes, warnings = _codes(text, position + 1)
+    codes, warnings, end = _codes(text, position + 1)
     if not codes:
         raise _Invalid(MISSING_CODES)
-    return frozenset(codes), warnings
+    return frozenset(codes), warnings, end
 
 
-def _codes(text: str, position: int) -> tuple[list[str], list[str]]:
+def _codes(text: str, position: int) -> tuple[list[str], list[str], int]:
     codes: list[str] = []
     warnings: list[str] = []
+    last_end = position
     joined = False  # inside `BN001BN002`, where each code must be whole
     end = len(text)
     while position < end:
@@ -159,7 +168,7 @@ def _codes(text: str, position: int) -> tuple[list[str], list[str]]:
                 raise _Invalid(INVALID_CODE)
             break  # `# noqa: BN001 A comment` stops at `A`; `# noqa: BN` has no code at all
         codes.append(text[start:digits_end])
-        position = digits_end
+        position = last_end = digits_end
         if position >= end:
             break
         following = text[position]
@@ -173,7 +182,7 @@ def _codes(text: str, position: int) -> tuple[list[str], list[str]]:
             joined = True
         else:  # `BN001x`, `BN001;BN002`
             raise _Invalid(INVALID_CODE)
-    return codes, warnings
+    return codes, warnings, last_end
 
 
 def _is_upper(character: str) -> bool:
@@ -201,3 +210,74 @@ def is_suppressed(noqa: NoqaMap, code: str, lines: tuple[int, ...]) -> bool:
             if codes is None or code in codes:
                 return True
     return False
+
+
+def add_noqa(source: str, codes_by_line: dict[tuple[int, ...], set[str]]) -> tuple[str, int, list[int]]:
+    """`source` with `# noqa: CODE` on a line of each finding (`--add-noqa`), as ruff writes them.
+
+    `codes_by_line` maps a finding's (start line, end line) to its codes. The directive goes on the
+    first of those lines where a comment can end the line (not inside a multi-line string, not
+    after a backslash), where `is_suppressed` reads it. An existing directive keeps its codes and
+    gains the new ones (sorted, as ruff); another comment is kept, the directive follows it.
+    Returns the new source, how many lines got a directive or new codes, and the lines skipped
+    (no such line, or a malformed directive that must be fixed by hand first)."""
+    lines = source.split("\n")
+    comment_ends, comments = _line_ends(source)
+    wanted: dict[int, set[str]] = {}
+    skipped: list[int] = []
+    for candidates, codes in codes_by_line.items():
+        line = next((number for number in candidates if number in comment_ends), None)
+        if line is None:
+            skipped.append(candidates[0])
+            continue
+        wanted.setdefault(line, set()).update(codes)
+    changed = 0
+    for line, codes in sorted(wanted.items()):
+        text = lines[line - 1]
+        ending = "\r" if text.endswith("\r") else ""
+        body = text[: len(text) - len(ending)]
+        comment_start = comments.get(line)
+        if comment_start is None:
+            lines[line - 1] = f"{body}  # noqa: {', '.join(sorted(codes))}{ending}"
+            changed += 1
+            continue
+        comment = body[comment_start:]
+        try:
+            directive = _directive_span(comment)
+        except _Invalid:
+            skipped.append(line)
+            continue
+        if directive is None:  # another comment: keep it, the directive follows
+            lines[line - 1] = f"{body}  # noqa: {', '.join(sorted(codes))}{ending}"
+            changed += 1
+            continue
+        start, end, existing = directive
+        if existing is None or codes <= existing:
+            continue  # a bare `# noqa` already suppresses everything
+        merged = ", ".join(sorted(existing | codes))
+        new_comment = f"{comment[:start]}noqa: {merged}{comment[end:]}"
+        lines[line - 1] = f"{body[:comment_start]}{new_comment}{ending}"
+        changed += 1
+    return "\n".join(lines), changed, sorted(skipped)
+
+
+def _line_ends(source: str) -> tuple[set[int], dict[int, int]]:
+    """The lines a comment may end (a NEWLINE or NL token ends them), and where each line's
+    comment starts (a column into the line)."""
+    ends: set[int] = set()
+    comments: dict[int, int] = {}
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type in (tokenize.NEWLINE, tokenize.NL):
+            ends.add(token.start[0])
+        elif token.type == tokenize.COMMENT:
+            comments[token.start[0]] = token.start[1]
+    return ends, comments
+
+
+def _directive_span(comment: str) -> Optional[tuple[int, int, Optional[frozenset[str]]]]:
+    """Where the `noqa...codes` part of the directive in `comment` starts and ends, and its codes
+    (None for a bare `# noqa`); None when the comment holds no directive. Raises _Invalid."""
+    directive, _, (start, end) = _lex(comment)
+    if directive is False:
+        return None
+    return start, end, directive
