@@ -223,3 +223,17 @@ def test_python_dash_m_runs_the_same_cli(tmp_path):
     )
     assert completed.returncode == 1
     assert completed.stdout.startswith("model.py:3:8: BN001 ")
+
+
+def test_fix_reports_what_remains_where_it_is_in_the_written_file(tmp_path):
+    # The fix adds a line inside the first call, and an import and blank lines above: BN005 moves down.
+    source = "import torch.nn as nn\na = nn.BatchNorm2d(\n    8\n)\nb = nn.BatchNorm2d(8, **kw)\nc = nn.BatchNorm2d\n"
+    (tmp_path / "m.py").write_text(source)
+
+    fixed = run("m.py", cwd=tmp_path)
+    check = run("--check", "m.py", cwd=tmp_path)
+
+    line = (tmp_path / "m.py").read_text().splitlines().index("b = nn.BatchNorm2d(8, **kw)") + 1
+    assert line > 5
+    assert fixed.lines[0].startswith(f"m.py:{line}:5: BN005 ")
+    assert check.lines[0] == fixed.lines[0]
