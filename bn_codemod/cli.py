@@ -6,12 +6,12 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from . import __version__
 from .config import ConfigError, Settings, load_settings
 from .formats import OUTPUT_FORMATS, render, render_statistics
-from .report import finding_line, shown_findings, summary, write_diff, write_errors, write_text
+from .report import finding_line, shown_findings, summary, write_diff, write_errors
 from .rules import RULES, explain
 from .cache import CACHE_DIR_NAME, Cache
 from .runner import NOTEBOOK_SUFFIX, FileOutcome, Mode, process_notebook, process_source, run_files
@@ -62,8 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ignore", action="append", metavar="CODES", help="skip these rule codes or prefixes")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain (errors still exit 2)")
     parser.add_argument(
-        "--output-format", choices=OUTPUT_FORMATS, default="text",
-        help="text (default), json, github (workflow annotations) or sarif (2.1.0)",
+        "--output-format", choices=OUTPUT_FORMATS, default="concise",
+        help="concise (default; also: text), full (with the source line), json, github (workflow "
+        "annotations), sarif (2.1.0), gitlab (Code Quality) or junit",
     )
     parser.add_argument("--explain", metavar="CODE", help="explain a rule, e.g. --explain BN001")
     parser.add_argument("--list-rules", action="store_true", help="list every rule")
@@ -190,7 +191,9 @@ def _run_paths(options: argparse.Namespace, mode: Mode, settings: Settings) -> i
     return _exit_code(outcomes, mode, False, options.exit_zero)
 
 
-def _report(outcomes: list[FileOutcome], mode: Mode, options: argparse.Namespace) -> None:
+def _report(
+    outcomes: list[FileOutcome], mode: Mode, options: argparse.Namespace, source_of: Optional[Callable] = None
+) -> None:
     write_errors(outcomes, sys.stderr, quiet=options.quiet)
     if mode is Mode.DIFF:
         write_diff(outcomes, sys.stdout, sys.stderr, quiet=options.quiet)
@@ -198,11 +201,13 @@ def _report(outcomes: list[FileOutcome], mode: Mode, options: argparse.Namespace
     if options.statistics:
         sys.stdout.write(render_statistics(outcomes, options.output_format, mode, quiet=options.quiet))
         return
-    if options.output_format != "text":
-        # Machine-readable output owns stdout: no summary mixed in.
-        sys.stdout.write(render(outcomes, options.output_format, __version__, mode=mode))
-        return
-    write_text(outcomes, mode, sys.stdout, quiet=options.quiet, show_fixes=options.show_fixes)
+    # Machine-readable formats own stdout (no summary mixed in); the human ones end in the summary.
+    sys.stdout.write(
+        render(
+            outcomes, options.output_format, __version__, mode=mode, quiet=options.quiet,
+            show_fixes=options.show_fixes, source_of=source_of,
+        )
+    )
 
 
 def _run_stdin(options: argparse.Namespace, mode: Mode, settings: Settings) -> int:
@@ -213,11 +218,14 @@ def _run_stdin(options: argparse.Namespace, mode: Mode, settings: Settings) -> i
         return EXIT_ERROR
     name = options.stdin_filename or "-"
     raw = sys.stdin.buffer.read()
+    text: Optional[str] = None  # what --output-format full shows for the positions
     if name.endswith(NOTEBOOK_SUFFIX):
         outcome = process_notebook(name, raw, mode, settings, write=False)
     else:
         try:
-            outcome = process_source(decode_source(raw, name), mode, settings, write=False)
+            source = decode_source(raw, name)
+            text = source.text
+            outcome = process_source(source, mode, settings, write=False)
         except SourceError as error:
             outcome = FileOutcome(name, error=str(error))
     if mode is Mode.FIX:
@@ -230,7 +238,7 @@ def _run_stdin(options: argparse.Namespace, mode: Mode, settings: Settings) -> i
                 sys.stderr.write(finding_line(name, finding) + "\n")
             sys.stderr.write(summary([outcome], mode) + "\n")
     else:
-        _report([outcome], mode, options)
+        _report([outcome], mode, options, source_of=lambda path: text)
     return _exit_code([outcome], mode, False, options.exit_zero)
 
 

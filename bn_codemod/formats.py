@@ -1,7 +1,12 @@
-"""Output formats for `--output-format text|json|github|sarif`: `render()` turns outcomes into one string.
+"""Output formats for `--output-format`: `render()` turns outcomes into one string.
 
-text
-    What `bn-codemod` prints by default (bn_codemod.report): one finding a line, then a summary.
+concise (the default; `text` is its old name)
+    bn_codemod.report: one finding a line, then a summary. In fix mode only what remains is listed
+    (what was fixed too, with --show-fixes).
+
+full
+    concise, with each open finding's source line under a gutter and carets under the finding (to
+    the end of the line when it spans lines), as ruff's full format. Not for notebook findings.
 
 json (schema version 1)
     One JSON object, indented, ending in a newline::
@@ -55,6 +60,16 @@ github
     with forward slashes, so run it from the repository root. Values are escaped as GitHub's toolkit
     does: % CR LF in messages, and also : and , in properties.
 
+gitlab
+    GitLab Code Quality: a JSON list of {check_name, description, severity, fingerprint, location}.
+    Open findings are "major", fixed ones "info", files not processed "blocker" (check_name
+    "error"). The fingerprint hashes path, code and message (and a count for repeats), never the
+    line, so a finding keeps it while code above it changes.
+
+junit
+    JUnit XML: a testsuite per file with open findings or an error, a failing testcase per open
+    finding (name bn_codemod.CODE, line and column), an `error` testcase for a file not processed.
+
 sarif
     SARIF 2.1.0, one run. `tool.driver.rules` lists every rule in bn_codemod.rules.RULES (id = the
     stable code) plus a bare descriptor for any other code a finding carries. Results are level
@@ -82,7 +97,9 @@ from .report import summary, write_text
 from .rules import RULES, Rule, explain
 from .runner import FileOutcome, Mode
 
-OUTPUT_FORMATS = ("text", "json", "github", "sarif")
+OUTPUT_FORMATS = ("concise", "full", "text", "json", "github", "sarif", "gitlab", "junit")
+# Read by people, with the summary line; "text" is the name "concise" had before.
+HUMAN_FORMATS = ("concise", "full", "text")
 JSON_SCHEMA_VERSION = 1
 TOOL_NAME = "bn-codemod"
 # Where the tool is published; informationUri must be an absolute URI.
@@ -99,24 +116,35 @@ def render(
     mode: Mode = Mode.CHECK,
     quiet: bool = False,
     show_fixes: bool = False,
+    source_of: Optional[Callable[[str], Optional[str]]] = None,
 ) -> str:
-    """All of the report in `output_format`. `mode`, `quiet` and `show_fixes` shape the text format only."""
-    if output_format == "text":
-        return _render_text(outcomes, mode, quiet, show_fixes)
+    """All of the report in `output_format`. `mode`, `quiet`, `show_fixes` and `source_of` (the
+    text a file's positions refer to; default: the file as it is now) shape the human formats only."""
+    if output_format in HUMAN_FORMATS:
+        buffer = io.StringIO()
+        full_source = (source_of or read_source_text) if output_format == "full" else None
+        write_text(outcomes, mode, buffer, quiet=quiet, show_fixes=show_fixes, source_of=full_source)
+        return buffer.getvalue()
     renderers: dict[str, Callable[[Sequence[FileOutcome], str], str]] = {
         "json": render_json,
         "github": render_github,
         "sarif": render_sarif,
+        "gitlab": render_gitlab,
+        "junit": render_junit,
     }
     if output_format not in renderers:
         raise ValueError(f"unknown output format {output_format!r} (choose from {', '.join(OUTPUT_FORMATS)})")
     return renderers[output_format](outcomes, tool_version)
 
 
-def _render_text(outcomes: Sequence[FileOutcome], mode: Mode, quiet: bool, show_fixes: bool) -> str:
-    buffer = io.StringIO()
-    write_text(outcomes, mode, buffer, quiet=quiet, show_fixes=show_fixes)
-    return buffer.getvalue()
+def read_source_text(path: str) -> Optional[str]:
+    """The file as it is now, decoded as the analysis decodes it; None when it cannot be read."""
+    from .source import SourceError, decode_source, read_bytes
+
+    try:
+        return decode_source(read_bytes(path), path).text
+    except SourceError:
+        return None
 
 
 # ---------------------------------------------------------------------------------------- statistics
@@ -381,6 +409,92 @@ def _artifact_location(path: str) -> dict[str, str]:
         return {"uri": PurePath(path).as_uri()}
     # quote() keeps "/" and encodes ":" so a first segment like "c:x.py" cannot read as a scheme.
     return {"uri": quote(path, safe="/"), "uriBaseId": SARIF_SOURCE_ROOT}
+
+
+# -------------------------------------------------------------------------------------------- gitlab
+
+
+def render_gitlab(outcomes: Sequence[FileOutcome], tool_version: str) -> str:
+    """GitLab Code Quality: a JSON list of issues, as `ruff --output-format gitlab` writes them."""
+    issues = []
+    seen: dict[str, int] = {}
+    for outcome in outcomes:
+        for finding in outcome.findings:
+            path = _workspace_path(outcome.path)
+            begin = {"line": finding.line, "column": finding.column}
+            end = {"line": finding.end_line, "column": finding.end_column}
+            if finding.cell is not None:  # the notebook's JSON has no such line: point at the file
+                begin = end = {"line": 1, "column": 1}
+            description = f"{finding.code}: {finding.message}"
+            if finding.cell is not None:
+                description = f"{finding.code}: {_cell_position(finding)}: {finding.message}"
+            issues.append({
+                "check_name": finding.code,
+                "description": description,
+                "severity": "info" if finding.fixed else "major",
+                "fingerprint": _fingerprint(seen, path, finding.code, finding.message),
+                "location": {"path": path, "positions": {"begin": begin, "end": end}},
+            })
+    for error in _file_errors(outcomes):
+        path = _workspace_path(error.path)
+        issues.append({
+            "check_name": "error",
+            "description": error.message,
+            "severity": "blocker",
+            "fingerprint": _fingerprint(seen, path, "error", error.message),
+            "location": {"path": path, "lines": {"begin": error.line or 1}},
+        })
+    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+
+
+def _fingerprint(seen: dict[str, int], *parts: str) -> str:
+    """Stable while the code moves (no line numbers); a repeat of the same text counts up."""
+    import hashlib
+
+    base = "\0".join(parts)
+    occurrence = seen[base] = seen.get(base, -1) + 1
+    return hashlib.sha256(f"{base}\0{occurrence}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------- junit
+
+
+def render_junit(outcomes: Sequence[FileOutcome], tool_version: str) -> str:
+    """JUnit XML, as `ruff --output-format junit`: one testsuite per file with findings or an error,
+    one failing testcase per open finding, an `error` testcase for a file that was not processed."""
+    from xml.etree import ElementTree
+
+    root = ElementTree.Element("testsuites", name=TOOL_NAME)
+    total = failures = errors = 0
+    for outcome in outcomes:
+        open_findings = [finding for finding in outcome.findings if not finding.fixed]
+        if not open_findings and not outcome.error:
+            continue
+        suite = ElementTree.SubElement(root, "testsuite", name=outcome.path, package="bn_codemod")
+        for finding in open_findings:
+            case = ElementTree.SubElement(
+                suite, "testcase", name=f"bn_codemod.{finding.code}", classname=outcome.path,
+                line=str(finding.line), column=str(finding.column),
+            )
+            cell = f"cell {finding.cell}, " if finding.cell is not None else ""
+            failure = ElementTree.SubElement(case, "failure", message=finding.message)
+            failure.text = f"{cell}line {finding.line}, col {finding.column}, {finding.message}"
+        if outcome.error:
+            error = _parse_error(outcome.path, outcome.error)
+            case = ElementTree.SubElement(suite, "testcase", name="bn_codemod.error", classname=outcome.path)
+            ElementTree.SubElement(case, "error", message=error.message).text = outcome.error
+        suite_errors = 1 if outcome.error else 0
+        suite.set("tests", str(len(open_findings) + suite_errors))
+        suite.set("failures", str(len(open_findings)))
+        suite.set("errors", str(suite_errors))
+        total += len(open_findings) + suite_errors
+        failures += len(open_findings)
+        errors += suite_errors
+    root.set("tests", str(total))
+    root.set("failures", str(failures))
+    root.set("errors", str(errors))
+    ElementTree.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, encoding="unicode") + "\n"
 
 
 # ------------------------------------------------------------------------------------------- shared

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, TextIO
+from typing import Callable, Iterable, Optional, TextIO
 
 from .findings import Finding
 from .runner import FileOutcome, Mode
@@ -20,16 +20,46 @@ def finding_line(path: str, finding: Finding) -> str:
 
 
 def write_text(
-    outcomes: Iterable[FileOutcome], mode: Mode, out: TextIO, quiet: bool = False, show_fixes: bool = False
+    outcomes: Iterable[FileOutcome],
+    mode: Mode,
+    out: TextIO,
+    quiet: bool = False,
+    show_fixes: bool = False,
+    source_of: Optional[Callable[[str], Optional[str]]] = None,
 ) -> None:
-    """One finding a line, then the summary. Fix mode lists what remains (and what it fixed, with
-    `show_fixes`), as `ruff check --fix` does."""
+    """One finding a line, then the summary (`concise`). Fix mode lists what remains (and what it
+    fixed, with `show_fixes`), as `ruff check --fix` does. With `source_of` (`full`), each open
+    finding is followed by its source line with carets under it; `source_of(path)` gives the text
+    the positions refer to, or None."""
     outcomes = list(outcomes)
     if not quiet:
         for outcome in outcomes:
+            lines: Optional[list[str]] = None
             for finding in shown_findings(outcome, show_fixes):
                 out.write(finding_line(outcome.path, finding) + "\n")
+                if source_of is None or finding.fixed or finding.cell is not None:
+                    continue  # a fixed finding's line is gone; a cell's line is not the file's
+                if lines is None:
+                    text = source_of(outcome.path)
+                    lines = text.split("\n") if text is not None else []
+                out.write(source_context(lines, finding))
         out.write(summary(outcomes, mode) + "\n")
+
+
+def source_context(lines: list[str], finding: Finding) -> str:
+    """The finding's first line under a gutter, carets under the finding (to the line's end when
+    it spans lines), and a blank line; "" when the line is not there."""
+    if not 1 <= finding.line <= len(lines):
+        return ""
+    line = lines[finding.line - 1].rstrip("\r\n")
+    start = max(finding.column - 1, 0)
+    end = finding.end_column - 1 if finding.end_line == finding.line else len(line.rstrip())
+    width = len(str(finding.line))
+    indent = "".join(character if character == "\t" else " " for character in line[:start])
+    gutter = " " * width
+    return (
+        f"{gutter} |\n{finding.line} | {line}\n{gutter} | {indent}{'^' * max(end - start, 1)}\n\n"
+    )
 
 
 def shown_findings(outcome: FileOutcome, show_fixes: bool) -> list[Finding]:

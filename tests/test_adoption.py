@@ -142,3 +142,94 @@ def test_add_noqa_cannot_be_combined_with_diff_or_stdin(tmp_path):
     assert with_diff.err.splitlines()[-1] == "bn-codemod: error: --add-noqa cannot be combined with --diff"
     assert with_stdin.err.splitlines()[-1] == "bn-codemod: error: --add-noqa edits files; it cannot read stdin"
     assert (tmp_path / "m.py").read_text() == SOURCE
+
+
+# --output-format concise (the default; "text" is its old name), full, gitlab, junit
+
+
+def test_concise_is_the_default_and_text_its_alias(tmp_path):
+    (tmp_path / "m.py").write_text(SOURCE)
+
+    default = run("--check", "m.py", cwd=tmp_path)
+    concise = run("--check", "--output-format", "concise", "m.py", cwd=tmp_path)
+    text = run("--check", "--output-format", "text", "m.py", cwd=tmp_path)
+
+    assert default.out == concise.out == text.out
+    assert default.lines[0] == (
+        "m.py:2:5: BN001 BatchNorm2d tracks running stats, which torch.func.vmap cannot update in place: "
+        "set track_running_stats=False [*]"
+    )
+
+
+def test_full_shows_the_source_line_and_carets_under_the_finding(tmp_path):
+    source = "import torch.nn as nn\nlayers = [\n\tnn.BatchNorm2d(8, **kw), nn.BatchNorm1d(\n        4)]\n"
+    (tmp_path / "m.py").write_text(source)
+
+    from_file = run("--check", "--output-format", "full", "m.py", cwd=tmp_path)
+    from_stdin = run(
+        "--check", "--output-format", "full", "--stdin-filename", "m.py", "-", cwd=tmp_path,
+        stdin=source.replace("nn.BatchNorm1d(\n        4)", "nn.BatchNorm1d(4)  ").encode(),
+    )
+
+    assert from_file.code == 1
+    assert from_file.out.split("\n", 1)[1] == (
+        "  |\n"
+        "3 | \tnn.BatchNorm2d(8, **kw), nn.BatchNorm1d(\n"
+        "  | \t^^^^^^^^^^^^^^^^^^^^^^^\n"
+        "\n"
+        "m.py:3:27: BN001 BatchNorm1d tracks running stats, which torch.func.vmap cannot update in place: "
+        "set track_running_stats=False [*]\n"
+        "  |\n"
+        "3 | \tnn.BatchNorm2d(8, **kw), nn.BatchNorm1d(\n"
+        "  | \t" + " " * 25 + "^" * 15 + "\n"
+        "\n"
+        "Found 2 issues in 1 file (1 fixable with `bn-codemod fix`).\n"
+    )
+    # stdin: the lines shown are those read from stdin, not the file of the same name.
+    assert "3 | \tnn.BatchNorm2d(8, **kw), nn.BatchNorm1d(4)  ]\n  | \t" + " " * 25 + "^" * 17 + "\n" in from_stdin.out
+
+
+def test_gitlab_code_quality_report(tmp_path):
+    (tmp_path / "m.py").write_text(SOURCE)
+    (tmp_path / "bad.py").write_text("import torch.nn as nn\nnn.BatchNorm2d(\n")
+
+    result = run("--check", "--output-format", "gitlab", ".", cwd=tmp_path)
+
+    issues = json.loads(result.out)
+    assert result.code == 2
+    assert [(i["check_name"], i["location"]["path"], i["severity"]) for i in issues] == [
+        ("BN001", "m.py", "major"),
+        ("BN005", "m.py", "major"),
+        ("BN001", "m.py", "major"),
+        ("BN005", "m.py", "major"),
+        ("BN005", "m.py", "major"),
+        ("error", "bad.py", "blocker"),
+    ]
+    assert issues[0]["location"]["positions"] == {"begin": {"line": 2, "column": 5}, "end": {"line": 2, "column": 22}}
+    assert issues[0]["description"].startswith("BN001: BatchNorm2d tracks running stats")
+    fingerprints = [i["fingerprint"] for i in issues]
+    assert len(set(fingerprints)) == len(fingerprints)  # GitLab needs them unique
+    # Stable while the code moves: the same findings two lines down keep their fingerprints.
+    (tmp_path / "m.py").write_text("\n\n" + SOURCE)
+    moved = json.loads(run("--check", "--output-format", "gitlab", ".", cwd=tmp_path).out)
+    assert [i["fingerprint"] for i in moved] == fingerprints
+
+
+def test_junit_report(tmp_path):
+    from xml.etree import ElementTree
+
+    (tmp_path / "m.py").write_text(SOURCE)
+    (tmp_path / "bad.py").write_text("import torch.nn as nn\nnn.BatchNorm2d(\n")
+
+    result = run("--check", "--output-format", "junit", ".", cwd=tmp_path)
+
+    root = ElementTree.fromstring(result.out)
+    assert result.code == 2
+    assert (root.tag, root.get("tests"), root.get("failures"), root.get("errors")) == ("testsuites", "6", "5", "1")
+    suites = {suite.get("name"): suite for suite in root}
+    cases = suites["m.py"].findall("testcase")
+    assert [(c.get("name"), c.get("line"), c.get("column")) for c in cases][:2] == [
+        ("bn_codemod.BN001", "2", "5"), ("bn_codemod.BN005", "3", "5")
+    ]
+    assert cases[1].find("failure").text == "line 3, col 5, BatchNorm2d: track_running_stats may be set by **kwargs"
+    assert suites["bad.py"].find("testcase/error").get("message").startswith("cannot parse")
