@@ -14,7 +14,9 @@ from .formats import OUTPUT_FORMATS, render, render_statistics
 from .report import finding_line, shown_findings, summary, write_diff, write_errors
 from .rules import RULES, explain
 from .cache import CACHE_DIR_NAME, Cache
-from .runner import NOTEBOOK_SUFFIX, FileOutcome, Mode, process_notebook, process_source, run_files
+from .runner import (
+    NOTEBOOK_SUFFIX, FileOutcome, Mode, process_notebook, process_source, relocate_remaining, run_files,
+)
 
 SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
 EXIT_CLEAN = 0
@@ -228,6 +230,7 @@ def _run_stdin(options: argparse.Namespace, mode: Mode, settings: Settings) -> i
             outcome = process_source(source, mode, settings, write=False)
         except SourceError as error:
             outcome = FileOutcome(name, error=str(error))
+    outcome = relocate_remaining(outcome, settings)
     if mode is Mode.FIX:
         write_errors([outcome], sys.stderr, quiet=options.quiet)
         # Always echo code back, so `cmd < a.py > b.py` never loses it on an error.

@@ -122,10 +122,8 @@ def _process_raw(path: str, raw: bytes, mode: Mode, settings: Settings):
         outcome = process_source(source, mode, settings, write=mode is Mode.FIX)
     if outcome.error or outcome.noqa_problems:  # not cached: the warning must show on every run
         return outcome, None
-    if mode is Mode.FIX and outcome.changed:
-        return outcome, None  # its positions may be the rewritten file's, not those of `raw`
     original_findings = [dataclasses.replace(f, fixed=False) for f in outcome.findings]
-    return outcome, (original_findings, outcome.changed)
+    return relocate_remaining(outcome, settings), (original_findings, outcome.changed)
 
 
 def process_source(source: SourceFile, mode: Mode, settings: Settings, write: bool) -> FileOutcome:
@@ -151,8 +149,7 @@ def process_source(source: SourceFile, mode: Mode, settings: Settings, write: bo
         outcome.error = f"{path}: internal error: refusing to write an unintended change: {unsafe}"
         outcome.changed = False
         return outcome
-    outcome = _deliver(outcome, mode, source.text, analysis.new_source, lambda text: encode_source(source, text), write)
-    return _relocate_remaining(outcome, mode, lambda: analyze(analysis.new_source, settings, need_source=False).findings)
+    return _deliver(outcome, mode, source.text, analysis.new_source, lambda text: encode_source(source, text), write)
 
 
 def process_notebook(path: str, raw: bytes, mode: Mode, settings: Settings, write: bool) -> FileOutcome:
@@ -172,15 +169,24 @@ def process_notebook(path: str, raw: bytes, mode: Mode, settings: Settings, writ
     outcome = FileOutcome(path, findings=result.findings, changed=result.changed, noqa_problems=result.noqa_problems)
     if not result.changed:
         return outcome
-    outcome = _deliver(outcome, mode, text, result.new_text, lambda new_text: new_text.encode("utf-8"), write)
-    return _relocate_remaining(outcome, mode, lambda: analyze_notebook(result.new_text, settings=settings).findings)
+    return _deliver(outcome, mode, text, result.new_text, lambda new_text: new_text.encode("utf-8"), write)
 
 
-def _relocate_remaining(outcome: FileOutcome, mode: Mode, findings_after: Callable[[], list[Finding]]) -> FileOutcome:
-    """Fix mode: what remains is reported where it is in the file as written (a fix can add lines
-    above it), as ruff does; a fixed finding keeps the position it had."""
-    if mode is Mode.FIX and outcome.changed and not outcome.error and any(not f.fixed for f in outcome.findings):
-        outcome.findings = [f for f in outcome.findings if f.fixed] + findings_after()
+def relocate_remaining(outcome: FileOutcome, settings: Settings) -> FileOutcome:
+    """After a fix, what remains is reported where it is in the file as written (a fix can add
+    lines above it), as ruff does; a fixed finding keeps the position it had."""
+    if outcome.new_bytes is None or not outcome.changed or all(f.fixed for f in outcome.findings):
+        return outcome
+    from .notebook import NotebookError, analyze_notebook
+
+    try:
+        if outcome.path.endswith(NOTEBOOK_SUFFIX):
+            remaining = analyze_notebook(outcome.new_bytes.decode("utf-8"), settings=settings).findings
+        else:
+            remaining = analyze(decode_source(outcome.new_bytes, outcome.path).text, settings, need_source=False).findings
+    except (ParseError, SourceError, NotebookError, UnicodeDecodeError):
+        return outcome  # cannot happen to a checked rewrite; the positions from before it still help
+    outcome.findings = [f for f in outcome.findings if f.fixed] + remaining
     return outcome
 
 
