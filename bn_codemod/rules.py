@@ -60,8 +60,10 @@ _BN002_DETAILS = """\
 become `partial(nn.BatchNorm2d, track_running_stats=False)`; `partial(nn.BatchNorm2d, eps=1e-3)` and
 `functools.partial(...)` get the keyword added (or flipped). The `partial` import is reused when the
 file has one (`from functools import partial`, or `import functools` as `functools.partial`);
-otherwise `from functools import partial` is added after the leading imports, or, when `partial` is
-already a name in the file, `from functools import partial as bn_codemod_partial`.
+otherwise `from functools import partial` is added where isort (ruff's I001) puts it: in the
+leading imports' standard-library section at its sorted place, or in a new section of its own
+between `__future__` and the third-party imports, so an isort-clean file stays clean. When
+`partial` is already a name in the file, `from functools import partial as bn_codemod_partial`.
 
 Never touched: `isinstance`/`issubclass` arguments, `except` clauses, annotations, base classes,
 comparisons (`type(m) is nn.BatchNorm2d`, `in (...)`), tuples and sets of classes (they are type
