@@ -166,10 +166,10 @@ def _run_stdin(options: argparse.Namespace, mode: Mode, settings: Settings) -> i
     name = options.stdin_filename or "-"
     raw = sys.stdin.buffer.read()
     if name.endswith(NOTEBOOK_SUFFIX):
-        outcome = process_notebook(name, raw, mode, settings, write=False)
+        outcome = process_notebook(name, raw, mode, settings)
     else:
         try:
-            outcome = process_source(decode_source(raw, name), mode, settings, write=False)
+            outcome = process_source(decode_source(raw, name), mode, settings)
         except SourceError as error:
             outcome = FileOutcome(name, error=str(error))
     if mode is Mode.FIX:

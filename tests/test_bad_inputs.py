@@ -7,6 +7,7 @@ import base64
 import errno
 import os
 import random
+import stat
 import subprocess
 import time
 
@@ -236,3 +237,32 @@ def test_a_read_only_directory_is_named_left_untouched_and_the_others_are_fixed(
     assert (tmp_path / "locked" / "m.py").read_bytes() == MODEL
     assert (tmp_path / "good.py").read_bytes() == FIXED
     assert _python_files(tmp_path) == ["good.py", os.path.join("locked", "m.py")]
+
+
+# Only regular files are read: a FIFO would block forever, /dev/zero never ends.
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs")
+def test_a_fifo_named_explicitly_is_named_not_waited_for(tmp_path):
+    os.mkfifo(tmp_path / "pipe.py")
+    (tmp_path / "good.py").write_bytes(MODEL)
+
+    result = run_within(60, "--no-cache", "pipe.py", "good.py", cwd=tmp_path)
+
+    assert (result.code, result.err) == (
+        2, "error: pipe.py: not a regular file (a named pipe); only regular files are read\n"
+    )
+    assert stat.S_ISFIFO(os.lstat(tmp_path / "pipe.py").st_mode)
+    assert (tmp_path / "good.py").read_bytes() == FIXED
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/null"])
+def test_a_device_named_explicitly_is_named_not_read(tmp_path, device):
+    if not os.path.exists(device):
+        pytest.skip(f"no {device}")
+    (tmp_path / "good.py").write_bytes(MODEL)
+
+    result = run_within(60, "--no-cache", device, "good.py", cwd=tmp_path)
+
+    assert (result.code, result.err) == (
+        2, f"error: {device}: not a regular file (a character device); only regular files are read\n"
+    )
+    assert (tmp_path / "good.py").read_bytes() == FIXED

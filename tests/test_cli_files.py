@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from cli_helpers import run
+from cli_helpers import hand_over, run, run_unprivileged
 
 MODEL = b"import torch.nn as nn\n\nnorm = nn.BatchNorm2d(8)\n"
 FIXED = b"import torch.nn as nn\n\nnorm = nn.BatchNorm2d(8, track_running_stats=False)\n"
@@ -139,27 +139,16 @@ def test_an_unchanged_file_is_not_rewritten(tmp_path):
     assert os.stat(path).st_mtime == 1_000_000
 
 
-def test_permission_denied_reading_is_reported_in_one_line(tmp_path, monkeypatch, capsys):
-    """Run in-process: as root (CI) chmod cannot make a file unreadable, so the OS error is injected."""
-    import builtins
+def test_permission_denied_reading_is_reported_in_one_line(open_tmp_path):
+    """Run without root's power to read anything (CI runs as root): the OS refuses, for real."""
+    (open_tmp_path / "locked.py").write_bytes(MODEL)
+    (open_tmp_path / "good.py").write_bytes(MODEL)
+    hand_over(open_tmp_path)
+    (open_tmp_path / "locked.py").chmod(0)
 
-    from bn_codemod.cli import main
+    result = run_unprivileged("--no-cache", ".", cwd=open_tmp_path)
 
-    (tmp_path / "locked.py").write_bytes(MODEL)
-    (tmp_path / "good.py").write_bytes(MODEL)
-    monkeypatch.chdir(tmp_path)
-    real_open = builtins.open
-
-    def guarded_open(file, *args, **kwargs):
-        if str(file).endswith("locked.py"):
-            raise PermissionError(13, "Permission denied", str(file))
-        return real_open(file, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "open", guarded_open)
-    code = main(["."])
-
-    err = capsys.readouterr().err
-    assert code == 2
-    assert err == "error: locked.py: permission denied\n"
-    monkeypatch.setattr(builtins, "open", real_open)
-    assert (tmp_path / "good.py").read_bytes() == FIXED
+    assert (result.code, result.err) == (2, "error: locked.py: permission denied\n")
+    assert (open_tmp_path / "good.py").read_bytes() == FIXED
+    (open_tmp_path / "locked.py").chmod(0o644)
+    assert (open_tmp_path / "locked.py").read_bytes() == MODEL
