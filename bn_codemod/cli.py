@@ -11,7 +11,7 @@ from typing import Optional, Sequence
 from . import __version__
 from .config import ConfigError, Settings, load_settings
 from .formats import OUTPUT_FORMATS, render
-from .report import finding_line, summary, write_errors, write_text
+from .report import finding_line, summary, write_errors, write_text, write_timings
 from .rules import RULES, explain
 from .cache import CACHE_DIR_NAME, Cache
 from .runner import NOTEBOOK_SUFFIX, FileOutcome, Mode, process_notebook, process_source, run_files
@@ -73,9 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "-j", "--jobs", type=_positive_int, default=os.cpu_count() or 1, metavar="N",
-        help="processes to use when there is enough work (default: all cores)",
+        help="processes to use when there is enough work (default and upper bound: the CPUs available)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="also say on stderr what was skipped and how long huge files took"
+    )
     parser.add_argument("--version", action="version", version=f"bn-codemod {__version__}")
     return parser
 
@@ -140,6 +143,8 @@ def _run_paths(options: argparse.Namespace, mode: Mode, settings: Settings) -> i
     )
     cache = None if options.no_cache else Cache(_cache_dir(options, settings), settings.key())
     outcomes = run_files([str(path) for path in paths], mode, settings, cache, options.jobs)
+    if options.verbose:
+        write_timings(outcomes, sys.stderr)
     outcomes += [FileOutcome(problem.path, error=f"{problem.path}: {problem.message}") for problem in discovery_errors]
     _report(outcomes, mode, options)
     return _exit_code(outcomes, mode, False, options.exit_zero)

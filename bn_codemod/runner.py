@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import time
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Callable, Optional, Sequence
@@ -21,6 +22,9 @@ NOTEBOOK_SUFFIX = ".ipynb"
 # timm's model files: 60 kB breaks even, 200 kB (ten files) saves ~0.1 s of ~0.7 s.
 _PARALLEL_MIN_FILES = 2
 _PARALLEL_MIN_BYTES = 50_000
+# A file above this size is analysed alone, after the pool has finished: its parse takes memory in
+# proportion (a 5 MB module of layers peaks near 1 GB), which must not add up across workers.
+HUGE_FILE_BYTES = 1_000_000
 
 
 class Mode(Enum):
@@ -36,6 +40,8 @@ class FileOutcome:
     error: Optional[str] = None  # one line, already naming the file
     changed: bool = False  # fix mode: written; check/diff mode: would be written
     diff: str = ""
+    seconds: Optional[float] = None  # time spent analysing it (None: it was never analysed)
+    processed_alone: bool = False  # above HUGE_FILE_BYTES: analysed with no worker beside it
     new_bytes: Optional[bytes] = None  # fix mode: the fixed file (written by run_files, or for stdout)
 
 
@@ -76,9 +82,31 @@ def run_files(
     return [outcome for outcome in outcomes if outcome is not None]
 
 
+def available_cpus() -> int:
+    """The CPUs this process may run on (a container or taskset may allow fewer than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on macOS or Windows
+        return os.cpu_count() or 1
+
+
 def _map(work: list[tuple], jobs: int) -> list[tuple[FileOutcome, Optional[tuple[list[Finding], bool]]]]:
+    """_process_raw over `work`, in its order; huge files last, one at a time, beside no worker."""
+    huge = [index for index, item in enumerate(work) if len(item[1]) > HUGE_FILE_BYTES]
+    shared = [index for index, item in enumerate(work) if len(item[1]) <= HUGE_FILE_BYTES]
+    in_order: list = [None] * len(work)
+    for index, result in zip(shared, _map_shared([work[index] for index in shared], jobs)):
+        in_order[index] = result
+    for index in huge:
+        in_order[index] = _process_raw(*work[index])
+        in_order[index][0].processed_alone = True
+    return in_order
+
+
+def _map_shared(work: list[tuple], jobs: int) -> list:
     total_bytes = sum(len(raw) for _, raw, _, _ in work)
-    if jobs <= 1 or len(work) < _PARALLEL_MIN_FILES or total_bytes < _PARALLEL_MIN_BYTES:
+    workers = min(jobs, len(work), available_cpus())
+    if workers <= 1 or len(work) < _PARALLEL_MIN_FILES or total_bytes < _PARALLEL_MIN_BYTES:
         return [_process_raw(*item) for item in work]
     import gc
     import multiprocessing
@@ -97,7 +125,7 @@ def _map(work: list[tuple], jobs: int) -> list[tuple[FileOutcome, Optional[tuple
     # collections: -50 ms of CPU on ten files. Unfrozen after, for callers of the Python API.
     gc.freeze()
     try:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             results = list(pool.map(_process_raw_tuple, [work[index] for index in largest_first], chunksize=1))
     finally:
         gc.unfreeze()
@@ -123,6 +151,13 @@ def _write(outcome: FileOutcome, snapshot: FileSnapshot) -> None:
 def _process_raw(path: str, raw: bytes, mode: Mode, settings: Settings):
     """One file's outcome (in fix mode with the fixed bytes, not yet written), and what the cache
     may keep of it (None: nothing)."""
+    started = time.perf_counter()
+    outcome, cacheable = _analyse_raw(path, raw, mode, settings)
+    outcome.seconds = time.perf_counter() - started
+    return outcome, cacheable
+
+
+def _analyse_raw(path: str, raw: bytes, mode: Mode, settings: Settings):
     if path.endswith(NOTEBOOK_SUFFIX):
         outcome = process_notebook(path, raw, mode, settings)
     else:
