@@ -13,7 +13,7 @@ from .config import ConfigError, Settings, load_settings
 from .formats import OUTPUT_FORMATS, render
 from .report import finding_line, summary, write_errors, write_text, write_timings
 from .rules import RULES, explain
-from .cache import CACHE_DIR_NAME, Cache
+from .cache import CACHE_DIR_NAME, Cache, project_root
 from .runner import NOTEBOOK_SUFFIX, FileOutcome, Mode, process_notebook, process_source, run_files
 
 SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
@@ -114,12 +114,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_ERROR
 
 
-def _cache_dir(options: argparse.Namespace, settings: Settings) -> Path:
-    """--cache-dir, else beside the pyproject.toml that configured this run, else here (as ruff)."""
+def _open_cache(options: argparse.Namespace, settings: Settings, mode: Mode) -> Optional[Cache]:
+    """--cache-dir, else in the project root (see cache.project_root), else here; outside a project
+    --check and --diff use an existing cache but create none (as ruff, but never in a stray cwd)."""
+    if options.no_cache:
+        return None
     if options.cache_dir:
-        return Path(options.cache_dir)
-    project_root = Path(settings.source).parent if settings.source else Path.cwd()
-    return project_root / CACHE_DIR_NAME
+        cache = Cache(Path(options.cache_dir), settings.key())
+    else:
+        root = project_root(settings.source)
+        directory = (root or Path.cwd()) / CACHE_DIR_NAME
+        cache = Cache(directory, settings.key(), create=root is not None or mode is Mode.FIX)
+    if cache.unusable:
+        sys.stderr.write(f"warning: {cache.unusable}\n")
+    return cache
 
 
 def _document_rules(options: argparse.Namespace) -> int:
@@ -141,7 +149,7 @@ def _run_paths(options: argparse.Namespace, mode: Mode, settings: Settings) -> i
     paths, discovery_errors = discover_files(
         options.paths, exclude=settings.exclude, extensions=SOURCE_SUFFIXES, force_exclude=options.force_exclude
     )
-    cache = None if options.no_cache else Cache(_cache_dir(options, settings), settings.key())
+    cache = _open_cache(options, settings, mode)
     outcomes = run_files([str(path) for path in paths], mode, settings, cache, options.jobs)
     if options.verbose:
         write_timings(outcomes, sys.stderr)
