@@ -13,7 +13,7 @@ import libcst as cst
 from libcst.metadata import PositionProvider
 
 from . import layout
-from .arguments import UNKNOWN, find_slot, literal_value, string_literal
+from .arguments import UNKNOWN, describe_non_bool, find_slot, literal_value, string_literal
 from .findings import Edit, Finding
 from .imports import ImportPlanner, insert_imports
 from .knowledge import (
@@ -342,9 +342,8 @@ class BatchNormVisitor(cst.CSTTransformer):
         index = slot.arg_index + offset
         value = literal_value(args[index].value)
         if value is UNKNOWN:
-            self._report(
-                original, "BN005", f"{norm_class.name}: track_running_stats is set to a value that is not a literal"
-            )
+            described = describe_non_bool(args[index].value)
+            self._report(original, "BN005", f"{norm_class.name}: track_running_stats is set to {described}")
             return updated
         if value is not True:
             return updated
