@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 
 import pytest
 
 from bn_codemod import runner, source
 from bn_codemod.cli import main
-from cli_helpers import hand_over, run, run_unprivileged
+from cli_helpers import console_script, hand_over, run, run_unprivileged, unprivileged_prefix
 
 MODEL = b"import torch.nn as nn\n\nnorm = nn.BatchNorm2d(8)\n"
 FIXED = b"import torch.nn as nn\n\nnorm = nn.BatchNorm2d(8, track_running_stats=False)\n"
@@ -242,3 +243,24 @@ def test_a_hard_link_is_broken_by_the_fix_and_keeps_the_old_content(tmp_path):
     assert (tmp_path / "m.py").read_bytes() == FIXED
     assert (tmp_path / "copy.py").read_bytes() == MODEL
     assert os.stat(tmp_path / "m.py").st_nlink == 1
+
+
+def test_a_user_who_cannot_keep_the_owner_keeps_the_group(open_tmp_path):
+    """A group-writable file of root's, fixed by a member of its group: the new file is the user's
+    (only root may give it away) but keeps the group, so the group can still write it."""
+    prefix = unprivileged_prefix()
+    if "--clear-groups" not in prefix:
+        pytest.skip("needs root, to run as a user of a chosen group")
+    as_group_member = [part if part != "--clear-groups" else "--groups=100" for part in prefix]
+    (open_tmp_path / "m.py").write_bytes(MODEL)
+    os.chown(open_tmp_path / "m.py", 0, 100)
+    (open_tmp_path / "m.py").chmod(0o664)
+    open_tmp_path.chmod(0o777)
+
+    completed = subprocess.run([*as_group_member, console_script(), "--no-cache", "m.py"],
+                               cwd=open_tmp_path, capture_output=True)
+
+    assert (completed.returncode, completed.stderr) == (0, b"")
+    status = os.stat(open_tmp_path / "m.py")
+    assert (status.st_uid, status.st_gid, stat.S_IMODE(status.st_mode)) == (65534, 100, 0o664)
+    assert (open_tmp_path / "m.py").read_bytes() == FIXED
