@@ -125,7 +125,12 @@ class Cache:
         return self._entries.get(key)
 
     def put(self, key: str, findings: list[Finding], changed: bool) -> None:
-        self._new[key] = {"findings": [dataclasses.asdict(f) for f in findings], "changed": changed}
+        entry = {"findings": [dataclasses.asdict(f) for f in findings], "changed": changed}
+        try:
+            _entry(key, entry)
+        except ValueError:
+            return  # e.g. a control character in a message: it would make the whole file untrusted
+        self._new[key] = entry
 
     def save(self) -> None:
         """Write the merged entries atomically; a cache that cannot be written is silently skipped."""

@@ -274,3 +274,18 @@ def test_check_in_a_subdirectory_caches_at_the_project_root(tmp_path):
     run("--check", "m.py", cwd=tmp_path / "src")
 
     assert cache_files(tmp_path) and not (tmp_path / "src" / CACHE_DIR_NAME).exists()
+
+
+def test_a_result_the_cache_would_reject_is_not_stored(tmp_path):
+    from bn_codemod.cache import Cache
+    from bn_codemod.findings import Finding
+
+    cache = Cache(tmp_path / CACHE_DIR_NAME, "settings")
+    good = Finding("BN001", 1, 1, 1, 5, "fine", fixable=True)
+    cache.put("a" * 40, [good], True)
+    cache.put("b" * 40, [Finding("BN004", 1, 1, 1, 5, "get_model('res\tnet')", fixable=False)], False)
+    cache.save()
+
+    reloaded = Cache(tmp_path / CACHE_DIR_NAME, "settings")
+    assert reloaded.get("a" * 40).findings == (good,)
+    assert reloaded.get("b" * 40) is None
