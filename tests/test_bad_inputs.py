@@ -182,7 +182,8 @@ def test_undecodable_bytes_under_a_declared_encoding_are_named(tmp_path, name):
     assert (tmp_path / "good.py").read_bytes() == FIXED
 
 
-# Read-only targets: as root (CI) chmod does not stop writes, so the OS's refusal is injected in-process.
+# The OS refusing a write the mode bits allow (someone else's file, a directory we may not write):
+# injected in-process. Real read-only files and directories: tests/test_write_guarantees.py.
 def _python_files(directory) -> list[str]:
     return sorted(str(p.relative_to(directory)) for p in directory.rglob("*") if p.is_file() and ".bn_codemod_cache" not in p.parts)
 
