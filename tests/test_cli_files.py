@@ -7,7 +7,8 @@ import stat
 
 import pytest
 
-from cli_helpers import hand_over, run, run_unprivileged
+from cli_helpers import main_captured, run
+from unprivileged import run_unprivileged
 
 MODEL = b"import torch.nn as nn\n\nnorm = nn.BatchNorm2d(8)\n"
 FIXED = b"import torch.nn as nn\n\nnorm = nn.BatchNorm2d(8, track_running_stats=False)\n"
@@ -139,16 +140,18 @@ def test_an_unchanged_file_is_not_rewritten(tmp_path):
     assert os.stat(path).st_mtime == 1_000_000
 
 
-def test_permission_denied_reading_is_reported_in_one_line(open_tmp_path):
-    """Run without root's power to read anything (CI runs as root): the OS refuses, for real."""
-    (open_tmp_path / "locked.py").write_bytes(MODEL)
-    (open_tmp_path / "good.py").write_bytes(MODEL)
-    hand_over(open_tmp_path)
-    (open_tmp_path / "locked.py").chmod(0)
+def test_permission_denied_reading_is_reported_in_one_line(unprivileged_tmp_path):
+    """As root (CI) the run drops to nobody first: the OS refuses, for real."""
+    def body():
+        (unprivileged_tmp_path / "locked.py").write_bytes(MODEL)
+        (unprivileged_tmp_path / "good.py").write_bytes(MODEL)
+        (unprivileged_tmp_path / "locked.py").chmod(0)
 
-    result = run_unprivileged("--no-cache", ".", cwd=open_tmp_path)
+        result = main_captured("--no-cache", ".")
 
-    assert (result.code, result.err) == (2, "error: locked.py: permission denied\n")
-    assert (open_tmp_path / "good.py").read_bytes() == FIXED
-    (open_tmp_path / "locked.py").chmod(0o644)
-    assert (open_tmp_path / "locked.py").read_bytes() == MODEL
+        assert (result.code, result.err) == (2, "error: locked.py: permission denied\n")
+        assert (unprivileged_tmp_path / "good.py").read_bytes() == FIXED
+        (unprivileged_tmp_path / "locked.py").chmod(0o644)
+        assert (unprivileged_tmp_path / "locked.py").read_bytes() == MODEL
+
+    run_unprivileged(body, cwd=unprivileged_tmp_path)

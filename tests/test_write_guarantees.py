@@ -5,14 +5,15 @@ regular files. Faults are injected at the exact step where a race or a swap woul
 from __future__ import annotations
 
 import os
+import pwd
 import stat
-import subprocess
 
 import pytest
 
 from bn_codemod import runner, source
 from bn_codemod.cli import main
-from cli_helpers import console_script, hand_over, run, run_unprivileged, unprivileged_prefix
+from cli_helpers import main_captured, run
+from unprivileged import IS_ROOT, run_unprivileged
 
 MODEL = b"import torch.nn as nn\n\nnorm = nn.BatchNorm2d(8)\n"
 FIXED = b"import torch.nn as nn\n\nnorm = nn.BatchNorm2d(8, track_running_stats=False)\n"
@@ -209,19 +210,19 @@ def test_read_only_files_and_directories_are_not_rewritten_by_this_process(tmp_p
     _assert_read_only_left_alone(tmp_path, code, capsys.readouterr().err)
 
 
-def test_read_only_files_and_directories_are_not_rewritten_unprivileged(open_tmp_path):
-    """Without root's powers the OS refuses too; the message is the same."""
-    _read_only_tree(open_tmp_path)
-    hand_over(open_tmp_path)
-    _lock(open_tmp_path)
+def test_read_only_files_and_directories_are_not_rewritten_unprivileged(unprivileged_tmp_path):
+    """Without root's powers (as root, the run drops to nobody) the OS refuses too; same message."""
+    def body():
+        _read_only_tree(unprivileged_tmp_path)
+        _lock(unprivileged_tmp_path)
+        result = main_captured("--no-cache", ".")
+        _assert_read_only_left_alone(unprivileged_tmp_path, result.code, result.err)
 
-    result = run_unprivileged("--no-cache", ".", cwd=open_tmp_path)
-
-    _assert_read_only_left_alone(open_tmp_path, result.code, result.err)
+    run_unprivileged(body, cwd=unprivileged_tmp_path)
 
 
 # Owner, group and hard links.
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root can give a file to another user")
+@pytest.mark.skipif(not IS_ROOT, reason="only root can give a file to another user")
 def test_a_fix_by_root_keeps_the_files_owner_and_group(tmp_path):
     (tmp_path / "m.py").write_bytes(MODEL)
     os.chown(tmp_path / "m.py", 65534, 100)
@@ -245,22 +246,20 @@ def test_a_hard_link_is_broken_by_the_fix_and_keeps_the_old_content(tmp_path):
     assert os.stat(tmp_path / "m.py").st_nlink == 1
 
 
-def test_a_user_who_cannot_keep_the_owner_keeps_the_group(open_tmp_path):
+@pytest.mark.skipif(not IS_ROOT, reason="only root can run a user in a chosen group")
+def test_a_user_who_cannot_keep_the_owner_keeps_the_group(unprivileged_tmp_path):
     """A group-writable file of root's, fixed by a member of its group: the new file is the user's
     (only root may give it away) but keeps the group, so the group can still write it."""
-    prefix = unprivileged_prefix()
-    if "--clear-groups" not in prefix:
-        pytest.skip("needs root, to run as a user of a chosen group")
-    as_group_member = [part if part != "--clear-groups" else "--groups=100" for part in prefix]
-    (open_tmp_path / "m.py").write_bytes(MODEL)
-    os.chown(open_tmp_path / "m.py", 0, 100)
-    (open_tmp_path / "m.py").chmod(0o664)
-    open_tmp_path.chmod(0o777)
+    (unprivileged_tmp_path / "m.py").write_bytes(MODEL)
+    os.chown(unprivileged_tmp_path / "m.py", 0, 100)
+    (unprivileged_tmp_path / "m.py").chmod(0o664)
 
-    completed = subprocess.run([*as_group_member, console_script(), "--no-cache", "m.py"],
-                               cwd=open_tmp_path, capture_output=True)
+    def body():
+        result = main_captured("--no-cache", "m.py")
+        assert (result.code, result.err) == (0, "")
 
-    assert (completed.returncode, completed.stderr) == (0, b"")
-    status = os.stat(open_tmp_path / "m.py")
-    assert (status.st_uid, status.st_gid, stat.S_IMODE(status.st_mode)) == (65534, 100, 0o664)
-    assert (open_tmp_path / "m.py").read_bytes() == FIXED
+    run_unprivileged(body, cwd=unprivileged_tmp_path, groups=(100,))
+
+    status = os.stat(unprivileged_tmp_path / "m.py")
+    assert (status.st_uid, status.st_gid, stat.S_IMODE(status.st_mode)) == (pwd.getpwnam("nobody").pw_uid, 100, 0o664)
+    assert (unprivileged_tmp_path / "m.py").read_bytes() == FIXED
