@@ -21,28 +21,48 @@ EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 
+SUBCOMMANDS = ("check", "fix")
+
 _EXAMPLES = """\
 examples:
-  bn-codemod src/                 rewrite every BatchNorm-family constructor in place
-  bn-codemod --check src/         list unpatched uses; exit 1 if any (for CI)
+  bn-codemod fix src/             rewrite every BatchNorm-family constructor in place
+  bn-codemod src/                 the same (fix is the default)
+  bn-codemod check src/           list unpatched uses; exit 1 if any (for CI); same as --check
   bn-codemod --diff src/          show what would change; write nothing
   cat model.py | bn-codemod -     read stdin, write the fixed source to stdout
 
+A path named like a subcommand needs a ./ prefix: bn-codemod fix ./check
+
 exit codes:
   0  nothing left to report
-  1  findings remain (with --check/--diff: anything to change or report)
-  2  a file could not be processed, or a path does not exist
+  1  findings remain (with check/--diff: anything to change or report)
+  2  a file could not be processed, or a path does not exist (fix writes nothing then)
 """
 
+_DESCRIPTIONS = {
+    None: "Find and fix PyTorch BatchNorm layers that break torch.func.vmap (sets track_running_stats=False).",
+    "check": "Report unpatched BatchNorm layers; write nothing. Exit 1 if anything is found.",
+    "fix": "Rewrite BatchNorm layers in place so they run under torch.func.vmap (the default).",
+}
 
-def build_parser() -> argparse.ArgumentParser:
+
+def build_parser(subcommand: Optional[str] = None) -> argparse.ArgumentParser:
+    """The parser for `bn-codemod [check|fix] ...`: every form takes the same options."""
+    prog = "bn-codemod" if subcommand is None else f"bn-codemod {subcommand}"
     parser = argparse.ArgumentParser(
-        prog="bn-codemod",
-        description="Find and fix PyTorch BatchNorm layers that break torch.func.vmap "
-        "(sets track_running_stats=False).",
+        prog=prog,
+        usage=f"{prog} [options] PATH [PATH ...]" if subcommand else "bn-codemod [check|fix] [options] PATH [PATH ...]",
+        description=_DESCRIPTIONS[subcommand],
         epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,  # `--chec` must be an error, not --check
     )
+    add_options(parser)
+    return parser
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """Every option, in one place, for every form of the command."""
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories; '-' reads stdin")
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--check", action="store_true", help="report only; exit 1 if anything is found")
@@ -77,7 +97,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     parser.add_argument("--version", action="version", version=f"bn-codemod {__version__}")
-    return parser
+
+
+def parse_arguments(argv: Sequence[str]) -> tuple[argparse.ArgumentParser, argparse.Namespace, Mode]:
+    """Options and mode for `bn-codemod [check|fix] [options] PATH...`.
+
+    The subcommand may come first (`bn-codemod check src`) or after options (`bn-codemod -q check src`):
+    the first PATH named `check` or `fix` is the subcommand, as in ruff. Without one, fix is the default.
+    """
+    subcommand = argv[0] if argv and argv[0] in SUBCOMMANDS else None
+    parser = build_parser(subcommand)
+    # Intermixed, as ruff: `bn-codemod -q check src --diff` and `bn-codemod src --check` both work.
+    options = parser.parse_intermixed_args(argv[1:] if subcommand else argv)
+    if subcommand is None and options.paths and options.paths[0] in SUBCOMMANDS:
+        subcommand, options.paths = options.paths[0], options.paths[1:]
+    if subcommand == "fix" and (options.check or options.diff):
+        parser.error(f"fix cannot be combined with {'--check' if options.check else '--diff'}")
+    # `check --diff` shows the fixes without writing, as `ruff check --diff`.
+    if options.diff:
+        mode = Mode.DIFF
+    elif options.check or subcommand == "check":
+        mode = Mode.CHECK
+    else:
+        mode = Mode.FIX
+    return parser, options, mode
 
 
 def _positive_int(text: str) -> int:
@@ -88,13 +131,11 @@ def _positive_int(text: str) -> int:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = build_parser()
-    options = parser.parse_args(argv)
+    parser, options, mode = parse_arguments(sys.argv[1:] if argv is None else list(argv))
     if options.list_rules or options.explain:
         return _document_rules(options)
     if not options.paths:
         parser.error("give at least one PATH (or '-' for stdin)")
-    mode = Mode.CHECK if options.check else Mode.DIFF if options.diff else Mode.FIX
     try:
         settings = load_settings(select=options.select, ignore=options.ignore, exclude=options.exclude)
     except ConfigError as error:
@@ -138,9 +179,14 @@ def _run_paths(options: argparse.Namespace, mode: Mode, settings: Settings) -> i
     paths, discovery_errors = discover_files(
         options.paths, exclude=settings.exclude, extensions=SOURCE_SUFFIXES, force_exclude=options.force_exclude
     )
+    problems = [FileOutcome(problem.path, error=f"{problem.path}: {problem.message}") for problem in discovery_errors]
+    if mode is Mode.FIX and problems:
+        # A mistyped path must not leave the other paths half rewritten: fix all or nothing.
+        write_errors(problems, sys.stderr)
+        sys.stderr.write("error: nothing was written; fix the paths above and run again\n")
+        return EXIT_ERROR
     cache = None if options.no_cache else Cache(_cache_dir(options, settings), settings.key())
-    outcomes = run_files([str(path) for path in paths], mode, settings, cache, options.jobs)
-    outcomes += [FileOutcome(problem.path, error=f"{problem.path}: {problem.message}") for problem in discovery_errors]
+    outcomes = run_files([str(path) for path in paths], mode, settings, cache, options.jobs) + problems
     _report(outcomes, mode, options)
     return _exit_code(outcomes, mode, False, options.exit_zero)
 
