@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from . import __version__
-from .config import ConfigError, Settings, load_settings
+from .config import ConfigError, Overrides, Resolver, Settings, describe_settings
 from .formats import OUTPUT_FORMATS, render
 from .report import finding_line, summary, write_errors, write_text
 from .rules import RULES, explain
@@ -80,6 +80,19 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         "--select", action="append", metavar="CODES", help="only these rule codes or prefixes (comma-separated)"
     )
     parser.add_argument("--ignore", action="append", metavar="CODES", help="skip these rule codes or prefixes")
+    parser.add_argument(
+        "--extend-select", action="append", metavar="CODES", help="enable these too, on top of the configured select"
+    )
+    parser.add_argument(
+        "--extend-ignore", action="append", metavar="CODES", help="skip these too, on top of the configured ignore"
+    )
+    parser.add_argument(
+        "--config", metavar="FILE",
+        help="use this configuration file for every file (default: the closest one above each file)",
+    )
+    parser.add_argument(
+        "--show-settings", action="store_true", help="print the settings the first PATH gets, and where they come from"
+    )
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain (errors still exit 2)")
     parser.add_argument(
         "--output-format", choices=OUTPUT_FORMATS, default="text",
@@ -137,14 +150,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not options.paths:
         parser.error("give at least one PATH (or '-' for stdin)")
     try:
-        settings = load_settings(select=options.select, ignore=options.ignore, exclude=options.exclude)
+        resolver = Resolver(
+            Overrides.from_flags(options.select, options.extend_select, options.ignore, options.extend_ignore),
+            config=Path(options.config) if options.config else None,
+        )
+        if options.show_settings:
+            return _show_settings(options, resolver)
+        if "-" in options.paths:
+            return _run_stdin(options, mode, resolver)
+        return _run_paths(options, mode, resolver)
     except ConfigError as error:
+        # Also from a subproject's file met during the walk: before anything is analysed or written.
         sys.stderr.write(f"error: {error}\n")
         return EXIT_ERROR
-    try:
-        if "-" in options.paths:
-            return _run_stdin(options, mode, settings)
-        return _run_paths(options, mode, settings)
     except KeyboardInterrupt:
         sys.stderr.write("error: interrupted\n")
         return 130
@@ -153,11 +171,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def _cache_dir(options: argparse.Namespace, settings: Settings) -> Path:
-    """--cache-dir, else beside the pyproject.toml that configured this run, else here (as ruff)."""
+    """--cache-dir, else in the project root of the files' configuration file, else here (as ruff)."""
     if options.cache_dir:
         return Path(options.cache_dir)
-    project_root = Path(settings.source).parent if settings.source else Path.cwd()
-    return project_root / CACHE_DIR_NAME
+    return Path(settings.root or os.getcwd()) / CACHE_DIR_NAME
+
+
+def _show_settings(options: argparse.Namespace, resolver: Resolver) -> int:
+    path = options.stdin_filename if options.paths == ["-"] and options.stdin_filename else options.paths[0]
+    if os.path.isdir(path):
+        settings = resolver.settings_for_directory(path)
+    else:
+        settings = resolver.settings_for(path)
+    sys.stdout.write(describe_settings(path, settings, options.exclude))
+    return EXIT_CLEAN
 
 
 def _document_rules(options: argparse.Namespace) -> int:
@@ -173,20 +200,33 @@ def _document_rules(options: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
-def _run_paths(options: argparse.Namespace, mode: Mode, settings: Settings) -> int:
-    from .files import discover_files
+def _run_paths(options: argparse.Namespace, mode: Mode, resolver: Resolver) -> int:
+    from .files import discover
 
-    paths, discovery_errors = discover_files(
-        options.paths, exclude=settings.exclude, extensions=SOURCE_SUFFIXES, force_exclude=options.force_exclude
+    found = discover(
+        options.paths, exclude=options.exclude, extensions=SOURCE_SUFFIXES, force_exclude=options.force_exclude,
+        project_excludes=resolver.exclude_globs,
     )
-    problems = [FileOutcome(problem.path, error=f"{problem.path}: {problem.message}") for problem in discovery_errors]
+    problems = [FileOutcome(problem.path, error=f"{problem.path}: {problem.message}") for problem in found.errors]
     if mode is Mode.FIX and problems:
         # A mistyped path must not leave the other paths half rewritten: fix all or nothing.
         write_errors(problems, sys.stderr)
         sys.stderr.write("error: nothing was written; fix the paths above and run again\n")
         return EXIT_ERROR
-    cache = None if options.no_cache else Cache(_cache_dir(options, settings), settings.key())
-    outcomes = run_files([str(path) for path in paths], mode, settings, cache, options.jobs) + problems
+    if not options.quiet:
+        for skipped in found.skipped:
+            sys.stderr.write(f"skipped: {skipped.path}: {skipped.message}\n")
+    # Each file gets the settings of its own configuration file; files sharing settings share a run and a cache.
+    groups: dict[Settings, list[int]] = {}
+    paths = [str(path) for path in found.files]
+    for index, path in enumerate(paths):
+        groups.setdefault(resolver.settings_for(path), []).append(index)
+    outcomes: list[FileOutcome] = [None] * len(paths)  # type: ignore[list-item]
+    for settings, indexes in groups.items():
+        cache = None if options.no_cache else Cache(_cache_dir(options, settings), settings.key())
+        for index, outcome in zip(indexes, run_files([paths[i] for i in indexes], mode, settings, cache, options.jobs)):
+            outcomes[index] = outcome
+    outcomes += problems
     _report(outcomes, mode, options)
     return _exit_code(outcomes, mode, False, options.exit_zero)
 
@@ -203,14 +243,27 @@ def _report(outcomes: list[FileOutcome], mode: Mode, options: argparse.Namespace
     write_text(outcomes, mode, sys.stdout, quiet=options.quiet)
 
 
-def _run_stdin(options: argparse.Namespace, mode: Mode, settings: Settings) -> int:
+def _run_stdin(options: argparse.Namespace, mode: Mode, resolver: Resolver) -> int:
+    from .files import is_force_excluded
     from .source import SourceError, decode_source
 
     if len(options.paths) > 1:
         sys.stderr.write("error: '-' (stdin) cannot be combined with other paths\n")
         return EXIT_ERROR
     name = options.stdin_filename or "-"
+    # The settings of the file the editor says this is, as if it were read from disk.
+    settings = resolver.settings_for(name) if options.stdin_filename else resolver.settings_for_directory(os.getcwd())
     raw = sys.stdin.buffer.read()
+    if (
+        options.stdin_filename
+        and options.force_exclude
+        and is_force_excluded(name, options.exclude, resolver.exclude_globs)
+    ):
+        # As ruff: an excluded file is passed through untouched, so editor integrations keep it as it is.
+        if mode is Mode.FIX:
+            sys.stdout.buffer.write(raw)
+            sys.stdout.flush()
+        return EXIT_CLEAN
     if name.endswith(NOTEBOOK_SUFFIX):
         outcome = process_notebook(name, raw, mode, settings, write=False)
     else:

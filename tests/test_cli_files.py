@@ -81,14 +81,14 @@ def test_a_file_deleted_between_discovery_and_reading_is_named(tmp_path, monkeyp
     (tmp_path / "gone.py").write_bytes(MODEL)
     (tmp_path / "good.py").write_bytes(MODEL)
     monkeypatch.chdir(tmp_path)
-    real_discover = files.discover_files
+    real_discover = files.discover
 
     def discover_then_delete(*args, **kwargs):
         found = real_discover(*args, **kwargs)
         (tmp_path / "gone.py").unlink()
         return found
 
-    monkeypatch.setattr(files, "discover_files", discover_then_delete)
+    monkeypatch.setattr(files, "discover", discover_then_delete)
     code = main(["."])
 
     assert code == 2
