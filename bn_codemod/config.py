@@ -17,10 +17,12 @@ import re
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
-from .files import PathGlobs
 from .rules import RULES
+
+if TYPE_CHECKING:
+    from .files import PathGlobs
 
 CONFIG_FILE_NAMES = (".bn-codemod.toml", "bn-codemod.toml", "pyproject.toml")
 PYPROJECT = "pyproject.toml"
@@ -85,8 +87,9 @@ class Resolver:
         self._config_in: dict[str, Optional[str]] = {}  # directory -> the closest configuration file, if any
         self._tables: dict[str, Optional[dict]] = {}  # configuration file -> its bn-codemod table
         self._settings_of: dict[Optional[str], Settings] = {}
+        self._by_directory: dict[str, Settings] = {}
         self._per_file: dict[tuple[Settings, str], Settings] = {}
-        self._globs: dict[Settings, PathGlobs] = {}
+        self._globs: dict[Settings, "PathGlobs"] = {}
         self._forced = None
         if config is not None:
             path = os.path.abspath(config)
@@ -112,10 +115,13 @@ class Resolver:
 
     def settings_for(self, path: str) -> Settings:
         """The settings for one file, per-file-ignores applied."""
-        path = os.path.abspath(path)
-        settings = self.settings_for_directory(os.path.dirname(path))
+        directory = os.path.dirname(path)  # as given: files of one directory cost one lookup
+        settings = self._by_directory.get(directory)
+        if settings is None:
+            settings = self._by_directory[directory] = self.settings_for_directory(directory or self._cwd)
         if not settings.per_file_ignores:
             return settings
+        path = os.path.abspath(path)
         key = (settings, path)
         if key not in self._per_file:
             self._per_file[key] = _apply_per_file_ignores(settings, path)
@@ -123,6 +129,8 @@ class Resolver:
 
     def exclude_globs(self, path: str) -> PathGlobs:
         """The `exclude` globs of `path`'s configuration file, relative to its project root."""
+        from .files import PathGlobs  # the walk has imported it already; --version need not
+
         settings = self.settings_for_directory(path)
         if settings not in self._globs:
             self._globs[settings] = PathGlobs(settings.exclude, settings.root or self._cwd)
@@ -296,6 +304,8 @@ def _parse_toml(raw: bytes, path: str) -> dict:
 
 
 def _apply_per_file_ignores(settings: Settings, path: str) -> Settings:
+    from .files import PathGlobs
+
     ignored: list[str] = []
     for pattern, codes in settings.per_file_ignores:
         if PathGlobs([pattern], settings.root or os.getcwd()).matches_absolute(path):

@@ -13,7 +13,6 @@ import os
 import posixpath
 import re
 import stat
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence
@@ -165,6 +164,7 @@ class _Discovery:
         self._repo_roots: dict[str, str | None] = {}
         self._git_listings: dict[str, list[str] | None] = {}
         self._excluded_dirs: dict[str, bool] = {}
+        self._links: set[str] = set()  # absolute paths of the symlinked files the walks found
 
     def add(self, given: str) -> None:
         try:
@@ -188,17 +188,12 @@ class _Discovery:
         root_abs = os.path.abspath(given)
         # Sorting the native relative strings sorts the displayed paths: they share the root's prefix.
         for relative in sorted(relative.replace("/", os.sep) for relative in self._walk(given, root_abs)):
-            path = Path(given, relative)
-            if self._leads_outside(path):
+            path, absolute = Path(given, relative), os.path.join(root_abs, relative)
+            if absolute in self._links and not is_inside(os.path.realpath(absolute), self.walk_roots):
+                # As black: a walk never leads outside the directories given.
                 self.found.skipped.append(DiscoveryError(str(path), "symlink to a file outside the directories given"))
                 continue
-            self._keep(path, os.path.join(root_abs, relative))
-
-    def _leads_outside(self, path: Path) -> bool:
-        """A walked symlink whose target is not below one of the directories given (as black)."""
-        if not os.path.islink(path):
-            return False
-        return not is_inside(os.path.realpath(path), self.walk_roots)
+            self._keep(path, absolute)
 
     def _explicit_link_refusal(self, given: str) -> Optional[str]:
         """Why a symlink named on the command line is refused: its target is outside its project
@@ -219,13 +214,15 @@ class _Discovery:
             self._seen.add(key)
             self.files.append(path)
 
-    def _is_excluded(self, name: str, absolute: str, cwd_relative: str, is_dir: bool) -> bool:
+    def _is_excluded(self, name: str, base: str, rel: str, cwd_relative: str, is_dir: bool) -> bool:
         """The `exclude` globs of the command line (relative to the working directory) and of the
-        configuration file that applies (relative to its directory; a directory may hold its own)."""
+        configuration file that applies to `base/rel` (relative to its directory; a directory may
+        hold its own)."""
         if self._excludes.matches(name, cwd_relative):
             return True
         if self._project_excludes is None:
             return False
+        absolute = os.path.join(base, rel) if rel else base
         globs = self._project_excludes(absolute if is_dir else os.path.dirname(absolute))
         return bool(globs) and globs.matches_absolute(absolute)
 
@@ -242,6 +239,8 @@ class _Discovery:
         """Every file git does not ignore in the repository at `repo_root` (one call per repository);
         None if git cannot answer (not installed, a repository it refuses), and the matcher is used."""
         if repo_root not in self._git_listings:
+            import subprocess  # only for walks inside git: not at start-up
+
             environment = {k: v for k, v in os.environ.items() if k not in _GIT_LOCATION_VARIABLES}
             try:
                 completed = subprocess.run(
@@ -273,23 +272,38 @@ class _Discovery:
             rel = rel.rstrip("/")
             if not rel or self._in_excluded_directory(root_abs, cwd_prefix, rel, excluded):
                 continue
-            absolute = os.path.join(root_abs, rel)
             name = rel.rpartition("/")[2]
             if nested or listed in submodules:
                 # A submodule or a nested repository: walked with its own git, as git itself would not.
+                absolute = os.path.join(root_abs, rel)
                 if not os.path.islink(absolute) and not self._is_excluded_dir(absolute, name, cwd_prefix + rel):
                     found.extend(rel + "/" + inner for inner in self._walk(os.path.join(root, rel), absolute))
                 continue
-            if not name.endswith(extensions) or self._is_excluded(name, absolute, cwd_prefix + rel, is_dir=False):
+            if not name.endswith(extensions) or self._is_excluded(name, root_abs, rel, cwd_prefix + rel, is_dir=False):
                 continue
-            if os.path.isfile(absolute):  # tracked files may be deleted or be links to directories
+            if self._is_file(os.path.join(root_abs, rel)):  # a tracked file may be deleted, or a link to a directory
                 found.append(rel)
         return found
+
+    def _is_file(self, absolute: str) -> bool:
+        """A regular file, or a symlink to one (remembered, for the check of where it leads)."""
+        try:
+            mode = os.lstat(absolute).st_mode
+        except (OSError, ValueError):
+            return False
+        if stat.S_ISLNK(mode):
+            if not os.path.isfile(absolute):
+                return False
+            self._links.add(absolute)
+            return True
+        return stat.S_ISREG(mode)
 
     def _submodules(self, repo_root: str) -> frozenset[str]:
         """The submodule paths of .gitmodules (git lists a submodule as one entry, not its files)."""
         if not os.path.isfile(os.path.join(repo_root, ".gitmodules")):
             return frozenset()
+        import subprocess
+
         command = ("git", "config", "--file", ".gitmodules", "-z", "--get-regexp", r"^submodule\..*\.path$")
         try:
             completed = subprocess.run(
@@ -350,7 +364,7 @@ class _Discovery:
                         if (
                             name in DEFAULT_EXCLUDED_DIRS
                             or name.endswith(EGG_INFO_SUFFIX)
-                            or self._is_excluded(name, os.path.join(root_abs, rel), cwd_prefix + rel, is_dir=True)
+                            or self._is_excluded(name, root_abs, rel, cwd_prefix + rel, is_dir=True)
                             or _is_ignored(ignores, anchor_prefix + rel, is_dir=True)
                         ):
                             continue
@@ -359,10 +373,12 @@ class _Discovery:
                     elif (
                         name.endswith(extensions)
                         and entry.is_file()
-                        and not self._is_excluded(name, os.path.join(root_abs, rel), cwd_prefix + rel, is_dir=False)
+                        and not self._is_excluded(name, root_abs, rel, cwd_prefix + rel, is_dir=False)
                         and not _is_ignored(ignores, anchor_prefix + rel, is_dir=False)
                     ):
                         found.append(rel)
+                        if entry.is_symlink():  # known from the listing: no system call
+                            self._links.add(os.path.join(root_abs, rel))
                 except OSError:
                     continue  # the entry vanished or cannot be examined
         self.errors.extend(sorted(errors, key=lambda error: error.path))  # listing order is the filesystem's
@@ -447,7 +463,7 @@ class _Discovery:
                 return True
         if is_dir:
             return self._is_excluded_dir(absolute, parts[-1])
-        return self._is_excluded(parts[-1], absolute, cwd_relative, is_dir=False)
+        return self._is_excluded(parts[-1], absolute, "", cwd_relative, is_dir=False)
 
     def _is_excluded_dir(self, directory: str, name: str, cwd_relative: Optional[str] = None) -> bool:
         """Default names, virtual environments and `exclude` globs; cached, as pre-commit names many
@@ -458,7 +474,7 @@ class _Discovery:
             self._excluded_dirs[directory] = (
                 name in DEFAULT_EXCLUDED_DIRS
                 or name.endswith(EGG_INFO_SUFFIX)
-                or self._is_excluded(name, directory, cwd_relative, is_dir=True)
+                or self._is_excluded(name, directory, "", cwd_relative, is_dir=True)
                 or os.path.isfile(os.path.join(directory, VENV_MARKER))
             )
         return self._excluded_dirs[directory]
