@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Sequence
@@ -291,9 +290,9 @@ def _read_table(path: str, required: bool) -> Optional[dict]:
 
 
 def _parse_toml(raw: bytes, path: str) -> dict:
-    if sys.version_info >= (3, 11):
+    try:
         import tomllib
-    else:  # pragma: no cover - exercised on 3.9/3.10
+    except ImportError:  # Python 3.9/3.10: the same parser, as a package (a dependency there)
         import tomli as tomllib
     try:
         return tomllib.loads(raw.decode("utf-8"))

@@ -255,3 +255,19 @@ def test_ruffs_default_excludes(tmp_path, directory):
 
     assert (tmp_path / "nb" / directory / "copy.py").read_text() == MODEL
     assert "copy.py" not in result.out
+
+
+def test_without_tomllib_the_tomli_package_reads_the_same(tmp_path, monkeypatch):
+    # Python 3.9/3.10 have no tomllib; tomli (declared for them) is the same parser.
+    import sys
+
+    pytest.importorskip("tomli")
+    from bn_codemod.config import ConfigError, Resolver
+
+    write(tmp_path, "pyproject.toml", '[tool]\nbn-codemod = { select = ["BN005"], ignore = [] }\n')
+    write(tmp_path, "bad/pyproject.toml", '[tool.bn-codemod]\nselect = ["BN001"]\nselect = ["BN005"]\n')
+    monkeypatch.setitem(sys.modules, "tomllib", None)  # `import tomllib` now raises ImportError
+
+    assert Resolver(cwd=str(tmp_path)).settings_for(str(tmp_path / "m.py")).select == ("BN005",)
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        Resolver(cwd=str(tmp_path)).settings_for(str(tmp_path / "bad" / "m.py"))
