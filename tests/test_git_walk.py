@@ -1,5 +1,5 @@
 """The walk agrees with git: git lists the files inside a work tree; the matcher (outside git) is
-checked against git on generated .gitignore rules."""
+checked against git (`ls-files` and `check-ignore`) on generated .gitignore rules."""
 
 from __future__ import annotations
 
@@ -174,6 +174,17 @@ def test_the_matcher_agrees_with_git_on_generated_rules(tmp_path_factory, top, n
     files["a/.gitignore"] = "\n".join(nested) + "\n"
     make_repo(root, files)
     listed = git("ls-files", "-z", "--others", "--exclude-standard", cwd=root).split("\0")
-    by_git = sorted(path for path in listed if path.endswith(".py"))
+    by_ls_files = sorted(path for path in listed if path.endswith(".py"))
 
-    assert walked(root, use_git=False) == by_git, (top, nested)
+    assert walked(root, use_git=False) == by_ls_files == not_ignored_by_check_ignore(root, TREE), (top, nested)
+
+
+def not_ignored_by_check_ignore(root: Path, paths: list[str]) -> list[str]:
+    """`git check-ignore -v -n`: per path, the deciding pattern (a `!` one re-includes), or none."""
+    completed = subprocess.run(
+        ["git", "check-ignore", "--stdin", "-z", "-v", "-n"], cwd=root, input="\0".join(paths) + "\0",
+        capture_output=True, text=True, check=False,
+    )
+    fields = completed.stdout.split("\0")
+    records = [fields[index : index + 4] for index in range(0, len(fields) - 1, 4)]  # source, line, pattern, path
+    return sorted(path for source, _, pattern, path in records if not source or pattern.startswith("!"))
