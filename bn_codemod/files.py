@@ -54,6 +54,7 @@ EGG_INFO_SUFFIX = ".egg-info"
 VENV_MARKER = "pyvenv.cfg"  # written by venv and virtualenv into every environment root
 GITIGNORE = ".gitignore"
 _GIT_LS_FILES = ("git", "ls-files", "--cached", "--others", "--exclude-standard", "-z")
+_GIT_UNLISTABLE = re.compile(rb"^warning: could not open directory '(.*)': (.*)$", re.M)
 # Variables a git hook (pre-commit) may set that would point `git -C root` at another repository.
 _GIT_LOCATION_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_COMMON_DIR")
 
@@ -163,6 +164,7 @@ class _Discovery:
         self._gitignores: dict[str, GitIgnore | None] = {}
         self._repo_roots: dict[str, str | None] = {}
         self._git_listings: dict[str, list[str] | None] = {}
+        self._unlistable: dict[str, list[tuple[str, str]]] = {}  # repository -> (directory, reason) git reported
         self._excluded_dirs: dict[str, bool] = {}
         self._links: set[str] = set()  # absolute paths of the symlinked files the walks found
 
@@ -245,7 +247,7 @@ class _Discovery:
             try:
                 completed = subprocess.run(
                     _GIT_LS_FILES, cwd=repo_root, env=environment, stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False,
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False,
                 )
             except OSError:
                 completed = None
@@ -254,6 +256,11 @@ class _Discovery:
             else:
                 listed = completed.stdout.split(b"\0")
                 self._git_listings[repo_root] = sorted({os.fsdecode(path) for path in listed if path})
+                # git skips a directory it cannot list with a warning; the walk names it, as the matcher does.
+                self._unlistable[repo_root] = [
+                    (os.fsdecode(found.group(1)).rstrip("/"), os.fsdecode(found.group(2)).lower())
+                    for found in _GIT_UNLISTABLE.finditer(completed.stderr)
+                ]
         return self._git_listings[repo_root]
 
     def _walk_listing(self, root: str, root_abs: str, repo_root: str, listing: list[str]) -> list[str]:
@@ -264,6 +271,12 @@ class _Discovery:
         submodules = self._submodules(repo_root)
         excluded: dict[str, bool] = {"": False}  # directory (relative to root) -> pruned; root itself never
         found: list[str] = []
+        for directory, reason in self._unlistable.get(repo_root, ()):
+            if directory.startswith(prefix) and not self._in_excluded_directory(
+                root_abs, cwd_prefix, directory[len(prefix) :] + "/", excluded
+            ):
+                shown = str(Path(root, directory[len(prefix) :]))
+                self.errors.append(DiscoveryError(shown, f"cannot list directory: {reason}"))
         for listed in listing:
             if not listed.startswith(prefix):
                 continue

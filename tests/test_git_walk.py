@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bn_codemod.files import discover
+from bn_codemod.files import DiscoveryError, discover
+from unprivileged import run_unprivileged
 
 MODEL = "import torch.nn as nn\n\nnorm = nn.BatchNorm2d(8)\n"
 
@@ -131,6 +132,21 @@ def test_git_location_variables_of_a_hook_do_not_redirect_the_listing(tmp_path, 
     monkeypatch.setenv("GIT_WORK_TREE", str(other))
 
     assert walked(tmp_path) == ["a.py"]
+
+
+def test_a_directory_git_cannot_list_is_named(unprivileged_tmp_path):
+    def body():
+        make_repo(unprivileged_tmp_path, {"a.py": "", "locked/b.py": "", "z/c.py": ""})
+        locked = unprivileged_tmp_path / "locked"
+        locked.chmod(0)
+        try:
+            found = discover(["."])
+        finally:
+            locked.chmod(0o755)
+        assert [path.as_posix() for path in found.files] == ["a.py", "z/c.py"]
+        assert found.errors == [DiscoveryError("locked", "cannot list directory: permission denied")]
+
+    run_unprivileged(body, cwd=unprivileged_tmp_path)
 
 
 # --- the matcher, differentially against git ---------------------------------------------------
