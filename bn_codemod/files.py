@@ -365,6 +365,14 @@ class _Discovery:
             names = {entry.name for entry in entries}
             if rel_prefix and VENV_MARKER in names:
                 continue  # a virtual environment, whatever its name
+            if rel_prefix and ".git" in names and self._use_git:
+                # A repository below a tree outside git (or a nested one): git lists it, with its own rules.
+                nested_abs = os.path.join(root_abs, rel_prefix[:-1])
+                listing = self._git_listing(nested_abs)
+                if listing is not None:
+                    inner = self._walk_listing(dir_path, nested_abs, nested_abs, listing)
+                    found.extend(rel_prefix + path for path in inner)
+                    continue
             if GITIGNORE in names:
                 gitignore = self._load_gitignore(os.path.join(dir_path, GITIGNORE))
                 if gitignore is not None:

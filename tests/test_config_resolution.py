@@ -271,3 +271,15 @@ def test_without_tomllib_the_tomli_package_reads_the_same(tmp_path, monkeypatch)
     assert Resolver(cwd=str(tmp_path)).settings_for(str(tmp_path / "m.py")).select == ("BN005",)
     with pytest.raises(ConfigError, match="invalid TOML"):
         Resolver(cwd=str(tmp_path)).settings_for(str(tmp_path / "bad" / "m.py"))
+
+
+def test_project_root_is_the_directory_of_the_applicable_configuration(monorepo, tmp_path_factory, monkeypatch):
+    from bn_codemod.config import project_root
+
+    monkeypatch.chdir(monorepo)
+    assert project_root(str(monorepo / "sub" / "legacy" / "old.py")) == str(monorepo / "sub")
+    assert project_root("top.py") == str(monorepo)
+    assert project_root("sub") == str(monorepo / "sub")
+    bare = tmp_path_factory.mktemp("bare")
+    monkeypatch.chdir(bare)
+    assert project_root("x.py") == str(bare)  # no configuration anywhere: the working directory

@@ -117,6 +117,17 @@ def test_a_nested_repository_is_walked_with_its_own_rules(tmp_path):
     assert walked(tmp_path) == ["a.py", "vendor/inner/keep.py"]
 
 
+def test_repositories_inside_a_tree_outside_git_are_listed_by_their_git(tmp_path):
+    # e.g. a workspace directory holding several checkouts: each repository's own rules, exactly.
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        make_repo(tmp_path / name, {".gitignore": "data/*\n!data/keep/\n", "data/keep/a.py": "", "data/tmp/b.py": ""})
+        git("add", "data/keep/a.py", cwd=tmp_path / name)
+    (tmp_path / "loose.py").write_text("")
+
+    assert walked(tmp_path) == ["loose.py", "one/data/keep/a.py", "two/data/keep/a.py"]
+
+
 def test_default_directories_are_pruned_from_the_listing(tmp_path):
     make_repo(tmp_path, {"a.py": "", ".ipynb_checkpoints/a-checkpoint.py": "", "env/pyvenv.cfg": "", "env/x.py": ""})
 
