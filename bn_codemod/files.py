@@ -272,6 +272,7 @@ class _Discovery:
         excluded: dict[str, bool] = {"": False}  # directory (relative to root) -> pruned; root itself never
         found: list[str] = []
         for directory, reason in self._unlistable.get(repo_root, ()):
+            # The trailing slash makes _in_excluded_directory judge the directory itself, as for a file in it.
             if directory.startswith(prefix) and not self._in_excluded_directory(
                 root_abs, cwd_prefix, directory[len(prefix) :] + "/", excluded
             ):
@@ -287,7 +288,7 @@ class _Discovery:
                 continue
             name = rel.rpartition("/")[2]
             if nested or listed in submodules:
-                # A submodule or a nested repository: walked with its own git, as git itself would not.
+                # A submodule or a nested repository is one entry to git: its own git lists its files.
                 absolute = os.path.join(root_abs, rel)
                 if not os.path.islink(absolute) and not self._is_excluded_dir(absolute, name, cwd_prefix + rel):
                     found.extend(rel + "/" + inner for inner in self._walk(os.path.join(root, rel), absolute))

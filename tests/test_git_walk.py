@@ -117,6 +117,23 @@ def test_a_nested_repository_is_walked_with_its_own_rules(tmp_path):
     assert walked(tmp_path) == ["a.py", "vendor/inner/keep.py"]
 
 
+def test_a_submodule_is_walked_with_its_own_rules(tmp_path):
+    library = tmp_path / "library"
+    library.mkdir()
+    make_repo(library, {".gitignore": "generated.py\n", "layers.py": ""})
+    git("add", "-A", cwd=library)
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "library", cwd=library)
+    (library / "generated.py").write_text("")
+    outer = tmp_path / "outer"
+    outer.mkdir()
+    make_repo(outer, {"a.py": ""})
+    git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(library), "third_party/library", cwd=outer)
+    (outer / "third_party" / "library" / "generated.py").write_text("")
+
+    assert walked(outer) == ["a.py", "third_party/library/layers.py"]
+    assert walked(outer, "third_party") == ["third_party/library/layers.py"]
+
+
 def test_repositories_inside_a_tree_outside_git_are_listed_by_their_git(tmp_path):
     # e.g. a workspace directory holding several checkouts: each repository's own rules, exactly.
     for name in ("one", "two"):
