@@ -171,7 +171,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def _cache_dir(options: argparse.Namespace, settings: Settings) -> Path:
-    """--cache-dir, else in the project root of the files' configuration file, else here (as ruff)."""
+    """--cache-dir, else in the files' project root: their configuration file's directory, else here (as ruff)."""
     if options.cache_dir:
         return Path(options.cache_dir)
     return Path(settings.root or os.getcwd()) / CACHE_DIR_NAME
@@ -216,19 +216,26 @@ def _run_paths(options: argparse.Namespace, mode: Mode, resolver: Resolver) -> i
     if not options.quiet:
         for skipped in found.skipped:
             sys.stderr.write(f"skipped: {skipped.path}: {skipped.message}\n")
-    # Each file gets the settings of its own configuration file; files sharing settings share a run and a cache.
-    groups: dict[Settings, list[int]] = {}
-    paths = [str(path) for path in found.files]
-    for index, path in enumerate(paths):
-        groups.setdefault(resolver.settings_for(path), []).append(index)
-    outcomes: list[FileOutcome] = [None] * len(paths)  # type: ignore[list-item]
-    for settings, indexes in groups.items():
-        cache = None if options.no_cache else Cache(_cache_dir(options, settings), settings.key())
-        for index, outcome in zip(indexes, run_files([paths[i] for i in indexes], mode, settings, cache, options.jobs)):
-            outcomes[index] = outcome
-    outcomes += problems
+    outcomes = _run_with_own_settings([str(path) for path in found.files], mode, resolver, options) + problems
     _report(outcomes, mode, options)
     return _exit_code(outcomes, mode, False, options.exit_zero)
+
+
+def _run_with_own_settings(
+    paths: list[str], mode: Mode, resolver: Resolver, options: argparse.Namespace
+) -> list[FileOutcome]:
+    """Outcomes in the order of `paths`, each file run with the settings of its own configuration
+    file; files that share settings share a run (and a process pool) and a cache."""
+    groups: dict[Settings, list[int]] = {}
+    for index, path in enumerate(paths):
+        groups.setdefault(resolver.settings_for(path), []).append(index)
+    outcomes: list[Optional[FileOutcome]] = [None] * len(paths)
+    for settings, indexes in groups.items():
+        cache = None if options.no_cache else Cache(_cache_dir(options, settings), settings.key())
+        group_outcomes = run_files([paths[index] for index in indexes], mode, settings, cache, options.jobs)
+        for index, outcome in zip(indexes, group_outcomes):
+            outcomes[index] = outcome
+    return [outcome for outcome in outcomes if outcome is not None]
 
 
 def _report(outcomes: list[FileOutcome], mode: Mode, options: argparse.Namespace) -> None:
