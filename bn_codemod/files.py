@@ -9,6 +9,7 @@ globs are pruned, and a symlink whose target lies outside the directories given 
 
 from __future__ import annotations
 
+import bisect
 import os
 import posixpath
 import re
@@ -233,7 +234,10 @@ class _Discovery:
         repo_root = self._repo_root(root_abs)
         if repo_root is not None and self._use_git:
             listing = self._git_listing(repo_root)
-            if listing is not None:
+            prefix = _with_slash(_relative_posix(root_abs, repo_root))
+            # git lists nothing in a directory it ignores as a whole; named explicitly, it is walked
+            # anyway (as ruff and as a default-excluded name), by the matcher, which agrees with git below it.
+            if listing is not None and (not prefix or _first_under(listing, prefix) < len(listing)):
                 return self._walk_listing(root, root_abs, repo_root, listing)
         return self._walk_directories(root, root_abs, repo_root)
 
@@ -278,9 +282,10 @@ class _Discovery:
             ):
                 shown = str(Path(root, directory[len(prefix) :]))
                 self.errors.append(DiscoveryError(shown, f"cannot list directory: {reason}"))
-        for listed in listing:
+        for index in range(_first_under(listing, prefix), len(listing)):
+            listed = listing[index]
             if not listed.startswith(prefix):
-                continue
+                break  # sorted: the paths below `root` are contiguous
             rel = listed[len(prefix) :]
             nested = rel.endswith("/")  # an untracked repository inside this one
             rel = rel.rstrip("/")
@@ -507,6 +512,12 @@ class _Discovery:
             return absolute[len(self._cwd_prefix) :].replace(os.sep, "/")
         relative = _relative_posix(absolute, self._cwd)
         return "" if relative == "." else relative
+
+
+def _first_under(listing: list[str], prefix: str) -> int:
+    """Index of the first path of the sorted `listing` that starts with `prefix`; len(listing) if none."""
+    index = bisect.bisect_left(listing, prefix)
+    return index if index < len(listing) and listing[index].startswith(prefix) else len(listing)
 
 
 def _relative_posix(path: str, start: str) -> str:

@@ -108,6 +108,14 @@ def test_a_subdirectory_walk_uses_the_repository_listing(tmp_path):
     assert walked(tmp_path, "src") == ["src/m.py"]
 
 
+def test_an_ignored_directory_named_explicitly_is_walked(tmp_path):
+    # git lists nothing there; ruff walks a directory you name, and so do we (as for `build`).
+    make_repo(tmp_path, {".gitignore": "generated/\n*.tmp.py\n", "generated/m.py": "", "generated/x.tmp.py": "", "a.py": ""})
+
+    assert walked(tmp_path) == ["a.py"]
+    assert walked(tmp_path, "generated") == ["generated/m.py"]
+
+
 def test_a_nested_repository_is_walked_with_its_own_rules(tmp_path):
     make_repo(tmp_path, {"a.py": ""})
     inner = tmp_path / "vendor" / "inner"
