@@ -681,7 +681,7 @@ def _parse_gitignore_line(line: str) -> tuple[str, bool, bool, bool] | None:
         line = line[1:]
     if not line:
         return None
-    source = _glob_to_regex(line)
+    source = _glob_to_regex(line, literal_prefix_cut=anchored)
     if source is None:
         return None
     return source, negated, anchored, dir_only
@@ -706,22 +706,27 @@ def _trim_trailing_spaces(line: str) -> str:
     return line if first_trailing_space is None else line[:first_trailing_space]
 
 
-def _glob_to_regex(pattern: str) -> str | None:
+def _glob_to_regex(pattern: str, literal_prefix_cut: bool = False) -> str | None:
     """Regex source for a git wildmatch pattern (`*` stays within one path segment, `**` spans segments).
 
+    `literal_prefix_cut`: git matches a .gitignore rule with a slash by comparing the text before its
+    first wildcard (`*?[\\`) literally, then wildmatching the rest as a pattern of its own, so a `**`
+    that is the first wildcard counts as starting a segment (`a**/b` matches `ab` and `a/x/b`).
     None if the pattern is malformed (unclosed `[`, trailing backslash): git never matches those.
     """
     out: list[str] = []
     index, length = 0, len(pattern)
+    seen_wildcard = False
     while index < length:
         char = pattern[index]
         if char == "*":
             end = index
             while end < length and pattern[end] == "*":
                 end += 1
-            starts_segment = index == 0 or pattern[index - 1] == "/"
+            starts_segment = index == 0 or pattern[index - 1] == "/" or (literal_prefix_cut and not seen_wildcard)
+            seen_wildcard = True
             if end - index >= 2 and starts_segment and end == length:
-                out.append(".+")  # `x/**`: everything inside x, not x itself
+                out.append(".*")  # `x/**`: everything inside x (the path `x` itself lacks the slash)
             elif end - index >= 2 and starts_segment and pattern[end] == "/":
                 out.append("(?:.*/)?")  # `**/` and `/**/`: zero or more directories
                 end += 1
@@ -729,15 +734,18 @@ def _glob_to_regex(pattern: str) -> str | None:
                 out.append("[^/]*")  # other runs of stars are plain `*`
             index = end
         elif char == "?":
+            seen_wildcard = True
             out.append("[^/]")
             index += 1
         elif char == "[":
+            seen_wildcard = True
             bracket = _bracket_to_regex(pattern, index + 1)
             if bracket is None:
                 return None
             out.append(bracket[0])
             index = bracket[1]
         elif char == "\\":
+            seen_wildcard = True  # git's literal prefix stops at a backslash too
             if index + 1 == length:
                 return None
             out.append(re.escape(pattern[index + 1]))

@@ -189,7 +189,10 @@ def test_a_directory_git_cannot_list_is_named(unprivileged_tmp_path):
 
 SEGMENTS = ["a", "b", "ab", "a.py", "b.py"]
 PATTERN_PARTS = st.lists(
-    st.sampled_from(["a", "b", "ab", "*", "**", "?", "[ab]", "[!a]*", "*.py", "a.py"]),
+    st.sampled_from(
+        ["a", "b", "ab", "*", "**", "?", "[ab]", "[!a]*", "*.py", "a.py", "[a-b]", "*a*", "a?", "[[:alpha:]]",
+         "\\a", "b.p?", "**a", "a**"]
+    ),
     min_size=1,
     max_size=3,
 )
@@ -219,6 +222,7 @@ TREE = sorted(
 @given(top=st.lists(rules(), min_size=1, max_size=4), nested=st.lists(rules(), max_size=3))
 @example(top=["a/*", "!a/b/"], nested=[])  # issue 12: `configs/*` + `!configs/default/`
 @example(top=["b/*/*", "!b/ab/b/"], nested=[])  # issue 12: `d2/*/*` + `!d2/sub/keep.py`
+@example(top=["a**/b"], nested=[])  # git cuts the literal prefix `a`, so `**/b` starts a segment
 def test_the_matcher_agrees_with_git_on_generated_rules(tmp_path_factory, top, nested):
     root = tmp_path_factory.mktemp("repo")
     files = {path: "" for path in TREE}
