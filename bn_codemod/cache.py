@@ -86,12 +86,12 @@ def code_hash() -> str:
     return digest.hexdigest()
 
 
-def project_root(config_source: Optional[str], start: Optional[Path] = None) -> Optional[Path]:
-    """Where the project the run is about starts: the directory of the pyproject.toml that configured
-    it, else the nearest directory from `start` (the current one) upward holding .git, .hg or a
-    pyproject.toml, as black decides; None outside any project."""
-    if config_source:
-        return Path(config_source).parent
+def project_root(configured_root: Optional[str], start: Optional[Path] = None) -> Optional[Path]:
+    """Where the project the run is about starts: the directory of the configuration file that applies
+    (`configured_root`), else the nearest directory from `start` (the current one) upward holding .git,
+    .hg or a pyproject.toml, as black decides; None outside any project."""
+    if configured_root:
+        return Path(configured_root)
     directory = (start or Path.cwd()).resolve()
     for candidate in (directory, *directory.parents):
         if any(os.path.lexists(candidate / marker) for marker in PROJECT_MARKERS):

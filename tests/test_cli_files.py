@@ -45,14 +45,24 @@ def test_check_mode_also_exits_2_on_a_bad_file(tmp_path):
     assert run("--check", "bad.py", cwd=tmp_path).code == 2
 
 
-def test_a_missing_path_is_exit_2_and_the_other_paths_are_processed(tmp_path):
+def test_a_missing_path_is_exit_2_and_the_other_paths_are_checked(tmp_path):
+    (tmp_path / "good.py").write_bytes(MODEL)
+
+    result = run("--check", "missing.py", "good.py", cwd=tmp_path)
+
+    assert result.code == 2
+    assert result.err == "error: missing.py: path does not exist\n"
+    assert result.lines[0].startswith("good.py:")
+
+
+def test_a_missing_path_in_fix_mode_is_exit_2_and_nothing_is_written(tmp_path):
     (tmp_path / "good.py").write_bytes(MODEL)
 
     result = run("missing.py", "good.py", cwd=tmp_path)
 
     assert result.code == 2
-    assert result.err == "error: missing.py: path does not exist\n"
-    assert (tmp_path / "good.py").read_bytes() == FIXED
+    assert result.err == "error: missing.py: path does not exist\nerror: nothing was written; fix the paths above and run again\n"
+    assert (tmp_path / "good.py").read_bytes() == MODEL
 
 
 def test_a_directory_named_like_a_python_file_is_walked_as_a_directory(tmp_path):
@@ -72,14 +82,14 @@ def test_a_file_deleted_between_discovery_and_reading_is_named(tmp_path, monkeyp
     (tmp_path / "gone.py").write_bytes(MODEL)
     (tmp_path / "good.py").write_bytes(MODEL)
     monkeypatch.chdir(tmp_path)
-    real_discover = files.discover_files
+    real_discover = files.discover
 
     def discover_then_delete(*args, **kwargs):
         found = real_discover(*args, **kwargs)
         (tmp_path / "gone.py").unlink()
         return found
 
-    monkeypatch.setattr(files, "discover_files", discover_then_delete)
+    monkeypatch.setattr(files, "discover", discover_then_delete)
     code = main(["."])
 
     assert code == 2
