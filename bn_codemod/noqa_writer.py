@@ -2,16 +2,18 @@
 can gate CI on new findings while the old ones are triaged (as `ruff check --add-noqa`).
 
 Each file is read, analysed and edited from the same text, then written as a fix is (atomically,
-same encoding, newlines and BOM). Idempotent: a suppressed finding is no longer found.
+only if it is still the file that was read, same encoding, newlines and BOM). Idempotent: a
+suppressed finding is no longer found.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from .analysis import ParseError, analyze
 from .config import Settings
-from .source import SourceError, decode_source, encode_source, read_bytes, write_atomic
+from .source import SourceError, decode_source, encode_source, read_file, write_atomic
 from .suppressions import add_noqa
 
 NOTEBOOK_SUFFIX = ".ipynb"
@@ -24,22 +26,23 @@ class NoqaOutcome:
     errors: list[str] = field(default_factory=list)  # "PATH[:LINE:COL]: reason"
 
 
-def add_noqa_to_files(paths: list[str], settings: Settings) -> NoqaOutcome:
-    """Add directives to the .py files in `paths` for what `settings` still finds in them."""
+def add_noqa_to_files(paths: list[str], settings_for: Callable[[str], Settings]) -> NoqaOutcome:
+    """Add directives to the .py files in `paths` for what their settings still find in them."""
     result = NoqaOutcome()
     for path in paths:
         if path.endswith(NOTEBOOK_SUFFIX):
             result.warnings.append(f"{path}: --add-noqa does not edit notebooks; its findings remain")
             continue
         try:
-            source = decode_source(read_bytes(path), path)
-            findings = analyze(source.text, settings, need_source=False).findings
+            snapshot = read_file(path)
+            source = decode_source(snapshot.raw, path)
+            findings = analyze(source.text, settings_for(path), need_source=False).findings
             codes_by_lines: dict[tuple[int, ...], set[str]] = {}
             for finding in findings:
                 codes_by_lines.setdefault((finding.line, finding.end_line), set()).add(finding.code)
             new_text, added, skipped = add_noqa(source.text, codes_by_lines)
             if added:
-                write_atomic(path, encode_source(source, new_text))
+                write_atomic(path, encode_source(source, new_text), read=snapshot)
         except ParseError as error:
             location = f"{path}:{error.line}:{error.column}" if error.line else path
             result.errors.append(f"{location}: {error.message}")
