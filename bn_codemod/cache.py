@@ -20,7 +20,7 @@ from . import __version__
 from .findings import Finding
 
 CACHE_DIR_NAME = ".bn_codemod_cache"
-_FORMAT = 1
+_FORMAT = 2  # 2: builds_norm_layers
 _MAX_ENTRIES = 100_000
 _FINDING_FIELDS = tuple(field.name for field in dataclasses.fields(Finding))
 
@@ -29,6 +29,7 @@ _FINDING_FIELDS = tuple(field.name for field in dataclasses.fields(Finding))
 class CachedResult:
     findings: tuple[Finding, ...]
     changed: bool  # whether the fixer would rewrite this content
+    builds_norm_layers: bool = False  # whether the file builds norm layers (hazards are per run)
 
 
 def _finding(item: dict) -> Finding:
@@ -67,13 +68,19 @@ class Cache:
             return None
         try:
             findings = tuple(_finding(item) for item in entry["findings"])
-            changed = entry["changed"]
+            changed, builds_norm_layers = entry["changed"], entry["builds_norm_layers"]
         except (KeyError, TypeError, ValueError):
             return None  # a hand-edited or foreign entry: analyse the file again
-        return CachedResult(findings, changed) if isinstance(changed, bool) else None
+        if not isinstance(changed, bool) or not isinstance(builds_norm_layers, bool):
+            return None
+        return CachedResult(findings, changed, builds_norm_layers)
 
-    def put(self, key: str, findings: list[Finding], changed: bool) -> None:
-        self._new[key] = {"findings": [dataclasses.asdict(f) for f in findings], "changed": changed}
+    def put(self, key: str, findings: list[Finding], changed: bool, builds_norm_layers: bool = False) -> None:
+        self._new[key] = {
+            "findings": [dataclasses.asdict(f) for f in findings],
+            "changed": changed,
+            "builds_norm_layers": builds_norm_layers,
+        }
 
     def save(self) -> None:
         """Write the merged entries atomically; a cache that cannot be written is silently skipped."""

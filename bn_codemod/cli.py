@@ -14,7 +14,7 @@ from .formats import OUTPUT_FORMATS, render
 from .report import finding_line, summary, write_errors, write_text
 from .rules import RULES, explain
 from .cache import CACHE_DIR_NAME, Cache
-from .runner import NOTEBOOK_SUFFIX, FileOutcome, Mode, process_notebook, process_source, run_files
+from .runner import NOTEBOOK_SUFFIX, FileOutcome, Mode, process_notebook, process_source, run_files, scope_hazards
 
 SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
 EXIT_CLEAN = 0
@@ -172,6 +172,7 @@ def _run_stdin(options: argparse.Namespace, mode: Mode, settings: Settings) -> i
             outcome = process_source(decode_source(raw, name), mode, settings, write=False)
         except SourceError as error:
             outcome = FileOutcome(name, error=str(error))
+    scope_hazards([outcome])
     if mode is Mode.FIX:
         write_errors([outcome], sys.stderr)
         # Always echo code back, so `cmd < a.py > b.py` never loses it on an error.

@@ -161,12 +161,12 @@ FUSION_HELPERS: tuple[FusionHelper, ...] = (
     FusionHelper(
         ("fuse_conv_bn", "fuse_conv_bn_relu", "fuse_linear_bn", "fuse_convtranspose_bn"),
         ("torch.ao.quantization", "torch.ao.quantization.fuser_method_mappings"),
-        _FUSE_ASSERT + " (with is_qat=True: " + _QAT_ASSERT.replace("raises ", "") + ")",
+        _FUSE_ASSERT,
     ),
     FusionHelper(
         ("fuse_conv_bn", "fuse_conv_bn_relu", "fuse_linear_bn"),
         ("torch.quantization", "torch.quantization.fuser_method_mappings"),
-        _FUSE_ASSERT + " (with is_qat=True: " + _QAT_ASSERT.replace("raises ", "") + ")",
+        _FUSE_ASSERT,
     ),
     FusionHelper(
         ("fuse_fx", "prepare_fx"), ("torch.ao.quantization.quantize_fx", "torch.quantization.quantize_fx"), _FUSE_ASSERT
@@ -189,6 +189,12 @@ LOAD_STATE_DICT = "load_state_dict"
 # Receivers of `.load_state_dict(...)` whose name says they are not a model (optimizers, schedulers,
 # AMP scalers): a heuristic, the only one among the hazards.
 NOT_A_MODEL_HINTS = ("optim", "sched", "scaler")
+NOT_A_MODEL_NAMES = ("amp",)  # apex.amp
 
-# A file can hold a hazard only if it contains one of these (the prefilter lets such files through).
-HAZARD_TOKENS = (b"running_mean", b"running_var", b"num_batches_tracked", b"load_state_dict", b"fuse", b"_fx")
+# Every hazard's text holds one of these: a running-stat name, load_state_dict, or a fusion helper's
+# name or module (fx.experimental.optimization.fuse is found through its module's name). Not plain
+# "fuse": it is in "diffusers".
+HAZARD_TOKENS = (
+    b"running_mean", b"running_var", b"num_batches_tracked", b"load_state_dict", b"fuse_", b"fx.experimental",
+    b"prepare_fx", b"prepare_qat_fx",
+)

@@ -66,6 +66,7 @@ class NotebookAnalysis:
     edits: list[Edit] = field(default_factory=list)  # lines within their cell (0 for "add-import")
     changed: bool = False
     skipped_cells: list[int] = field(default_factory=list)  # 1-based code cells not analysed
+    builds_norm_layers: bool = False  # see analysis.Analysis
 
 
 def analyze_notebook(
@@ -120,6 +121,7 @@ def analyze_notebook(
         edits=[_edit_in_cell(joined, edit) for edit in analysis.edits],
         changed=new_text != text,
         skipped_cells=skipped,
+        builds_norm_layers=analysis.builds_norm_layers,
     )
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Callable, Optional, Sequence
 
-from .analysis import ParseError, analyze, may_have_findings
+from .analysis import ParseError, analyze, hazards_in_scope, may_have_findings
 from .cache import Cache, content_key
 from .config import Settings
 from .findings import Finding
@@ -37,6 +37,7 @@ class FileOutcome:
     changed: bool = False  # fix mode: written; check/diff mode: would be written
     diff: str = ""
     new_bytes: Optional[bytes] = None  # the fixed file, for stdin mode
+    builds_norm_layers: bool = False  # see scope_hazards
 
 
 def run_files(
@@ -58,7 +59,10 @@ def run_files(
         cached = cache.get(key) if cache is not None and key is not None else None
         # A cached result answers a check; fix and diff need the analysis again only to change something.
         if cached is not None and (mode is Mode.CHECK or not cached.changed):
-            outcomes[index] = FileOutcome(path, findings=list(cached.findings), changed=cached.changed)
+            outcomes[index] = FileOutcome(
+                path, findings=list(cached.findings), changed=cached.changed,
+                builds_norm_layers=cached.builds_norm_layers,
+            )
             continue
         pending.append((index, raw, key))
 
@@ -70,10 +74,19 @@ def run_files(
             cache.put(key, *cacheable)
     if cache is not None:
         cache.save()
-    return [outcome for outcome in outcomes if outcome is not None]
+    return scope_hazards([outcome for outcome in outcomes if outcome is not None])
 
 
-def _map(work: list[tuple], jobs: int) -> list[tuple[FileOutcome, Optional[tuple[list[Finding], bool]]]]:
+def scope_hazards(outcomes: list[FileOutcome]) -> list[FileOutcome]:
+    """Hazards (BN009-BN011) are per run: shown in every file when some file of the run builds norm
+    layers, dropped everywhere when none does (nothing the fix changes can break them then)."""
+    in_scope = any(outcome.builds_norm_layers for outcome in outcomes)
+    for outcome in outcomes:
+        outcome.findings = hazards_in_scope(outcome.findings, in_scope)
+    return outcomes
+
+
+def _map(work: list[tuple], jobs: int) -> list[tuple[FileOutcome, Optional[tuple[list[Finding], bool, bool]]]]:
     total_bytes = sum(len(raw) for _, raw, _, _ in work)
     if jobs <= 1 or len(work) < _PARALLEL_MIN_FILES or total_bytes < _PARALLEL_MIN_BYTES:
         return [_process_raw(*item) for item in work]
@@ -121,7 +134,7 @@ def _process_raw(path: str, raw: bytes, mode: Mode, settings: Settings):
     if outcome.error:
         return outcome, None
     original_findings = [dataclasses.replace(f, fixed=False) for f in outcome.findings]
-    return outcome, (original_findings, outcome.changed)
+    return outcome, (original_findings, outcome.changed, outcome.builds_norm_layers)
 
 
 def process_source(source: SourceFile, mode: Mode, settings: Settings, write: bool) -> FileOutcome:
@@ -135,7 +148,9 @@ def process_source(source: SourceFile, mode: Mode, settings: Settings, write: bo
     except Exception as error:  # a bug of ours must not hide the other files' results
         return FileOutcome(path, error=f"{path}: internal error: {type(error).__name__}: {error}")
 
-    outcome = FileOutcome(path, findings=analysis.findings, changed=analysis.changed)
+    outcome = FileOutcome(
+        path, findings=analysis.findings, changed=analysis.changed, builds_norm_layers=analysis.builds_norm_layers
+    )
     if not analysis.changed or mode is Mode.CHECK:
         return outcome
     # The safety net, as black's AST check: the new source must parse, and differ from the old
@@ -162,7 +177,9 @@ def process_notebook(path: str, raw: bytes, mode: Mode, settings: Settings, writ
         return FileOutcome(path, error=f"{path}: {error}")
     except Exception as error:  # a bug of ours must not hide the other files' results
         return FileOutcome(path, error=f"{path}: internal error: {type(error).__name__}: {error}")
-    outcome = FileOutcome(path, findings=result.findings, changed=result.changed)
+    outcome = FileOutcome(
+        path, findings=result.findings, changed=result.changed, builds_norm_layers=result.builds_norm_layers
+    )
     if not result.changed:
         return outcome
     return _deliver(outcome, mode, text, result.new_text, lambda new_text: new_text.encode("utf-8"), write)
