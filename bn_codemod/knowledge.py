@@ -191,10 +191,13 @@ LOAD_STATE_DICT = "load_state_dict"
 NOT_A_MODEL_HINTS = ("optim", "sched", "scaler")
 NOT_A_MODEL_NAMES = ("amp",)  # apex.amp
 
-# Every hazard's text holds one of these: a running-stat name, load_state_dict, or a fusion helper's
-# name or module (fx.experimental.optimization.fuse is found through its module's name). Not plain
-# "fuse": it is in "diffusers".
+# Every hazard's text holds one of these: a running-stat name, a `.load_state_dict` call, or a fusion
+# helper's name (fx.experimental.optimization.fuse is found through its module's name: plain "fuse" is
+# in "diffusers" and timm's "fused_attn"). Not "load_state_dict" alone: optimizers and schedulers
+# define it, and timm has 18 such files.
 HAZARD_TOKENS = (
-    b"running_mean", b"running_var", b"num_batches_tracked", b"load_state_dict", b"fuse_", b"fx.experimental",
-    b"prepare_fx", b"prepare_qat_fx",
+    *(name.encode() for name in sorted(RUNNING_STAT_NAMES)),
+    f".{LOAD_STATE_DICT}".encode(),
+    *sorted({name.encode() for helper in FUSION_HELPERS for name in helper.names if name != "fuse"}),
+    b"fx.experimental",
 )

@@ -198,8 +198,9 @@ builders, subclasses). A project without such layers gets no hazard, and neither
 files that builds none: the pre-commit hook, which sees only the staged files, reports a hazard in
 `train.py` only when a staged file builds norm layers; `bn-codemod --check .` in CI sees them all.
 A single source given to the Python API, stdin, or the libcst command is a run of its own. The
-prefilter lets through files that name a running statistic, `load_state_dict` or a fusion helper
-(and `torch`), so such files are parsed even when they name no norm class.
+prefilter lets through files that name a running statistic, `.load_state_dict` or a fusion helper
+(and `torch`), so such files are parsed even when they name no norm class; a file that only
+defines `def load_state_dict` (an optimizer, a scheduler) is not.
 
 Strings, comments and docstrings never count: the rules read the syntax tree.
 """

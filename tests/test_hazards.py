@@ -130,6 +130,8 @@ def test_the_prefilter_lets_files_with_hazards_through(source):
 
 def test_the_prefilter_still_drops_files_without_torch_or_hazards():
     assert not may_have_findings(b"import torch\nx = diffusers.pipeline(prompt)\n")
+    assert not may_have_findings(b"import torch\nself.fuse_add = fused_attn\n")  # not a fusion helper
+    assert not may_have_findings(b"import torch\nclass Sched:\n    def load_state_dict(self, sd): ...\n")
     assert not may_have_findings(b"model.load_state_dict(sd)\n")  # nothing names torch
 
 
