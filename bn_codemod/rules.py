@@ -211,7 +211,9 @@ comparison with `None`), `hasattr(bn, "running_mean")`, the statistics passed to
 the other functional norms (which take `None`; BN007 reports them when they would update in place),
 and `self.running_mean` inside a class that owns its statistics: a subclass of a norm class, or a
 class that calls `self.register_buffer("running_mean", ...)` itself (EvoNorm, FrozenBatchNorm,
-InplaceABN-style layers, which the fix never touches).
+InplaceABN-style layers, which the fix never touches), and a plain copy of one layer's statistic into
+another's, `dst.running_mean = src.running_mean` (converters such as `convert_sync_batchnorm` build
+`dst` with `src`'s `track_running_stats`; with both patched it copies `None`, which works).
 
 A write is an assignment to the statistic (also through `.data` or a subscript), an augmented
 assignment, an in-place method call on it (`.copy_()`, `.fill_()`, `.zero_()`, any `*_` method), or

@@ -11,7 +11,8 @@ per run (runner.scope_hazards): only when some file of the run builds norm layer
   with None, an argument of a functional norm (BN007's business), and `self.<stat>` inside a class
   that owns its statistics: a subclass of a norm class (its forward mirrors torch's), or a class
   that registers a buffer of that name itself (EvoNorm, FrozenBatchNorm, InplaceABN: the fix never
-  touches them).
+  touches them), and a plain copy `dst.running_mean = src.running_mean` (None to None once both
+  layers are patched).
 - BN010: calls of torch's fusion helpers (knowledge.FUSION_HELPERS).
 - BN011: `<model>.load_state_dict(...)`, strict or not.
 A function that writes running statistics keeps the norm layers it constructs: `keeps_constructor`
@@ -110,6 +111,10 @@ class Hazards(Family):
         return True
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        copied = _plain_copy(node)
+        if copied is not None:
+            self._exempt.update(id(attribute) for attribute in copied)
+            return
         for target in node.targets:
             self._mark_written(target.target)
 
@@ -239,6 +244,23 @@ def _write_message(shown: str) -> str:
     )
 
 
+def _plain_copy(node: cst.Assign) -> Optional[tuple[cst.Attribute, cst.Attribute]]:
+    """`dst.running_mean = src.running_mean`: one layer's statistic handed to another, as converters
+    (SyncBatchNorm, SplitBatchNorm) do for a layer built with the same track_running_stats. With
+    both patched it copies None, which works: not a hazard."""
+    if len(node.targets) != 1:
+        return None
+    target, value = node.targets[0].target, node.value
+    if (
+        isinstance(target, cst.Attribute)
+        and isinstance(value, cst.Attribute)
+        and target.attr.value in RUNNING_STAT_NAMES
+        and value.attr.value == target.attr.value
+    ):
+        return target, value
+    return None
+
+
 def _shown(node: cst.Attribute) -> str:
     """The expression as written, shortened: `model._blocks[0]._bn1.running_mean`."""
     text = dotted_name(node) or cst.Module([]).code_for_node(node)
@@ -307,7 +329,8 @@ class _WriteFinder(cst.CSTVisitor):
         self.found = self.found or any(_running_stat_of(target) is not None for target in targets)
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        self._check([target.target for target in node.targets])
+        if _plain_copy(node) is None:
+            self._check([target.target for target in node.targets])
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._check([node.target])
