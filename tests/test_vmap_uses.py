@@ -179,3 +179,17 @@ def test_eval_mode_vmaps_with_running_stats():
     outputs = vmap(model)(inputs)
 
     torch.testing.assert_close(outputs, torch.stack([model(batch) for batch in inputs]))
+
+
+@pytest.mark.parametrize("use", [use for use, _ in NEEDS_THE_FIX], ids=[use.__name__ for use, _ in NEEDS_THE_FIX])
+def test_every_use_runs_in_eval_mode_with_running_stats(use):
+    model = build(ORIGINAL)
+    model(torch.randn(16, 3, 6, 6))
+    before = model[1].running_mean.clone()
+    model.eval()
+
+    result = use(model)
+
+    for tensor in result.values() if isinstance(result, dict) else [result]:
+        assert torch.isfinite(tensor).all()
+    torch.testing.assert_close(model[1].running_mean, before)  # read, never updated
