@@ -5,9 +5,18 @@ __version__ = "0.1.0"
 REPOSITORY_URL = "https://github.com/bn-codemod/bn-codemod"
 
 from .analysis import ParseError, check_source, fix_source  # noqa: E402
+from .checkpoints import strip_running_stats  # noqa: E402
 from .findings import Finding  # noqa: E402
 
-__all__ = ["BatchNormCommand", "Finding", "ParseError", "check_source", "fix_source", "__version__"]
+__all__ = [
+    "BatchNormCommand",
+    "Finding",
+    "ParseError",
+    "check_source",
+    "fix_source",
+    "strip_running_stats",
+    "__version__",
+]
 
 
 def __getattr__(name: str):

@@ -10,8 +10,9 @@ from typing import Optional, Sequence, Union
 
 from .config import Settings
 from .findings import Edit, Finding
-from .knowledge import PREFILTER_ROOTS, PREFILTER_TOKENS
+from .knowledge import HAZARD_TOKENS, PREFILTER_ROOTS, PREFILTER_TOKENS
 from .reduction import blank_inert_bodies, statement_lines
+from .rules import HAZARD_CODES
 from .suppressions import NoqaProblem, noqa_problems, skips_file
 
 DEFAULT_SETTINGS = Settings()
@@ -34,15 +35,23 @@ class Analysis:
     findings: list[Finding] = field(default_factory=list)
     edits: list[Edit] = field(default_factory=list)
     noqa_problems: tuple[NoqaProblem, ...] = ()  # malformed `# noqa` comments, to warn about
+    # Whether the file builds norm layers (tracking or patched): hazards are shown only in a run
+    # where some file does (see hazards_in_scope).
+    builds_norm_layers: bool = False
 
     @property
     def changed(self) -> bool:
         return bool(self.edits)
 
 
+def hazards_in_scope(findings: list[Finding], builds_norm_layers: bool) -> list[Finding]:
+    """The findings to show: hazards (BN009-BN011) only when the run builds norm layers."""
+    return findings if builds_norm_layers else [f for f in findings if f.code not in HAZARD_CODES]
+
+
 def may_have_findings(source: bytes, extra_classes: Sequence[str] = ()) -> bool:
     """A cheap, conservative test on the raw bytes: False only when no finding is possible."""
-    roots, tokens = PREFILTER_ROOTS, PREFILTER_TOKENS
+    roots, tokens = PREFILTER_ROOTS, (*PREFILTER_TOKENS, *HAZARD_TOKENS)
     if extra_classes:
         roots = (*roots, *(name.split(".", 1)[0].encode() for name in extra_classes))
         tokens = (*tokens, *(name.rsplit(".", 1)[-1].encode() for name in extra_classes))
@@ -70,7 +79,10 @@ def analyze(
         # file with something to fix is visited again, whole, by the same visitor.
         analysis = _visit(reduced, settings, need_source=False, parse_errors=False, statement_lines=first_lines)
         if analysis is not None and (not analysis.edits or not need_source):
-            return Analysis(source, analysis.findings, analysis.edits, noqa_problems(source))
+            return Analysis(
+                source, analysis.findings, analysis.edits,
+                noqa_problems=noqa_problems(source), builds_norm_layers=analysis.builds_norm_layers,
+            )
     analysis = _visit(source, settings, need_source, statement_lines=first_lines)
     assert analysis is not None
     return dataclasses.replace(analysis, noqa_problems=noqa_problems(source))
@@ -108,7 +120,9 @@ def _visit(
         raise ParseError("cannot rewrite exactly: libcst does not reproduce this file byte for byte "
                          "(a form feed or CR-only line endings); fix it by hand")
     new_source = new_module.code if visitor.edits and need_source else source  # check mode: no codegen
-    return Analysis(new_source, sorted(visitor.findings, key=_position), visitor.edits)
+    return Analysis(
+        new_source, sorted(visitor.findings, key=_position), visitor.edits, builds_norm_layers=visitor.builds_norm_layers
+    )
 
 
 def _parse_with_cpython(source: str) -> ast.Module:
@@ -149,12 +163,14 @@ def fix_source(
     """The fixed source and every finding, with `fixed=True` on the ones the fix resolved.
 
     `select`, `ignore` and `extra_classes` take a list of strings, or one string of comma-separated
-    values as on the command line (`select="BN001,BN005"`); None means the default. Raises ParseError
-    when the source is not valid Python, ValueError for an unknown rule code or a bad class name,
-    TypeError for an argument of another type.
+    values as on the command line (`select="BN001,BN005"`); None means the default. The source is a
+    run of its own: hazards are reported when it builds norm layers. Raises ParseError when the
+    source is not valid Python, ValueError for an unknown rule code or a bad class name, TypeError
+    for an argument of another type.
     """
     analysis = analyze(source, api_settings(select, ignore, extra_classes), strict=True)
-    findings = [dataclasses.replace(f, fixed=f.fixable) for f in analysis.findings]
+    shown = hazards_in_scope(analysis.findings, analysis.builds_norm_layers)
+    findings = [dataclasses.replace(f, fixed=f.fixable) for f in shown]
     return analysis.new_source, findings
 
 
@@ -166,8 +182,8 @@ def check_source(
     extra_classes: CodeList = (),
 ) -> list[Finding]:
     """Every finding in `source`; nothing is changed. Arguments and errors as for fix_source()."""
-    settings = api_settings(select, ignore, extra_classes)
-    return analyze(source, settings, need_source=False, strict=True).findings
+    analysis = analyze(source, api_settings(select, ignore, extra_classes), need_source=False, strict=True)
+    return hazards_in_scope(analysis.findings, analysis.builds_norm_layers)
 
 
 def api_settings(select: CodeList, ignore: CodeList, extra_classes: CodeList) -> Settings:

@@ -27,7 +27,7 @@ from .rules import RULES
 
 CACHE_DIR_NAME = ".bn_codemod_cache"
 PROJECT_MARKERS = (".git", ".hg", "pyproject.toml")  # black's: where a project starts
-_FORMAT = 2
+_FORMAT = 3  # 3: each entry says whether its file builds norm layers (hazards are per run)
 _MAX_ENTRIES = 100_000
 _FINDING_FIELDS = tuple(field.name for field in dataclasses.fields(Finding))
 _CONTENT_KEY = re.compile(r"[0-9a-f]{40}")
@@ -39,6 +39,7 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 class CachedResult:
     findings: tuple[Finding, ...]
     changed: bool  # whether the fixer would rewrite this content
+    builds_norm_layers: bool = False  # whether the file builds norm layers (hazards are per run)
 
 
 def _finding(item: object) -> Finding:
@@ -68,11 +69,14 @@ _FINDING_TYPES = {
 def _entry(key: object, value: object) -> CachedResult:
     if not isinstance(key, str) or not _CONTENT_KEY.fullmatch(key):
         raise ValueError("bad cache key")
-    if not isinstance(value, dict) or set(value) != {"findings", "changed"}:
+    if not isinstance(value, dict) or set(value) != {"findings", "changed", "builds_norm_layers"}:
         raise ValueError("bad cache entry")
     if not isinstance(value["findings"], list) or not isinstance(value["changed"], bool):
         raise ValueError("bad cache entry")
-    return CachedResult(tuple(_finding(item) for item in value["findings"]), value["changed"])
+    if not isinstance(value["builds_norm_layers"], bool):
+        raise ValueError("bad cache entry")
+    findings = tuple(_finding(item) for item in value["findings"])
+    return CachedResult(findings, value["changed"], value["builds_norm_layers"])
 
 
 @functools.lru_cache(maxsize=None)
@@ -124,8 +128,12 @@ class Cache:
             return _entry(key, self._new[key])
         return self._entries.get(key)
 
-    def put(self, key: str, findings: list[Finding], changed: bool) -> None:
-        entry = {"findings": [dataclasses.asdict(f) for f in findings], "changed": changed}
+    def put(self, key: str, findings: list[Finding], changed: bool, builds_norm_layers: bool = False) -> None:
+        entry = {
+            "findings": [dataclasses.asdict(f) for f in findings],
+            "changed": changed,
+            "builds_norm_layers": builds_norm_layers,
+        }
         try:
             _entry(key, entry)
         except ValueError:
@@ -172,7 +180,11 @@ class Cache:
 
 
 def _stored(result: CachedResult) -> dict:
-    return {"findings": [dataclasses.asdict(f) for f in result.findings], "changed": result.changed}
+    return {
+        "findings": [dataclasses.asdict(f) for f in result.findings],
+        "changed": result.changed,
+        "builds_norm_layers": result.builds_norm_layers,
+    }
 
 
 def _read_json(path: Path) -> object:

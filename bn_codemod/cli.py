@@ -16,6 +16,7 @@ from .rules import RULES, explain
 from .cache import CACHE_DIR_NAME, Cache, project_root
 from .runner import (
     NOTEBOOK_SUFFIX, FileOutcome, Mode, process_notebook, process_source, relocate_remaining, run_files,
+    scope_hazards,
 )
 
 SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
@@ -171,7 +172,9 @@ def add_noqa(
     from .noqa_writer import add_noqa_to_files
 
     paths = [outcome.path for outcome in outcomes if not outcome.error and any(not f.fixed for f in outcome.findings)]
-    result = add_noqa_to_files(paths, settings_for)
+    # Hazards are suppressed only where this run shows them (see runner.scope_hazards).
+    hazards_shown = any(outcome.builds_norm_layers for outcome in outcomes)
+    result = add_noqa_to_files(paths, settings_for, hazards_shown)
     write_errors(outcomes, sys.stderr, quiet=options.quiet)
     for error in result.errors:
         sys.stderr.write(f"error: {error}\n")
@@ -301,7 +304,8 @@ def _run_with_own_settings(
         group_outcomes = run_files([paths[index] for index in indexes], mode, settings, cache, options.jobs)
         for index, outcome in zip(indexes, group_outcomes):
             outcomes[index] = outcome
-    return [outcome for outcome in outcomes if outcome is not None]
+    # One run, whatever the configuration files: hazards are shown if any file builds norm layers.
+    return scope_hazards([outcome for outcome in outcomes if outcome is not None])
 
 
 def _report(
@@ -355,6 +359,7 @@ def _run_stdin(options: argparse.Namespace, mode: Mode, resolver: Resolver) -> i
         except SourceError as error:
             outcome = FileOutcome(name, error=str(error))
     outcome = relocate_remaining(outcome, settings)
+    scope_hazards([outcome])
     if mode is Mode.FIX:
         write_errors([outcome], sys.stderr, quiet=options.quiet)
         # Always echo code back, so `cmd < a.py > b.py` never loses it on an error.

@@ -124,3 +124,80 @@ BUILDER_BY_NAME: dict[str, Builder] = {builder.name: builder for builder in BUIL
 # findings need "create_model". Not "timm" itself: every file of timm names it.
 PREFILTER_ROOTS = (b"torch", b"timm")
 PREFILTER_TOKENS = (b"BatchNorm", b"InstanceNorm", b"batch_norm", b"instance_norm", b"torchvision", b"create_model")
+
+# What code relies on the running statistics the fix removes (hazards.py, BN009-BN011).
+# Buffers a norm layer has only with track_running_stats=True (None after the fix).
+RUNNING_STAT_NAMES = frozenset({"running_mean", "running_var", "num_batches_tracked"})
+
+
+@dataclass(frozen=True)
+class FusionHelper:
+    """A torch function that folds BatchNorm into a conv/linear layer using its running statistics."""
+
+    names: tuple[str, ...]  # short names; importable from each module in `modules`
+    modules: tuple[str, ...]
+    after_the_fix: str  # what it does with a layer built with track_running_stats=False (torch 2.13)
+
+
+_FUSE_ASSERT = "raises AssertionError ('bn.running_mean and bn.running_var must not be None')"
+_QAT_ASSERT = "raises AssertionError ('Only support fusing BatchNorm2d with tracking_running_stats set to True')"
+# Each entry is resolved and called on a patched layer by tests/test_hazard_table.py.
+FUSION_HELPERS: tuple[FusionHelper, ...] = (
+    FusionHelper(
+        ("fuse_conv_bn_eval", "fuse_linear_bn_eval"), ("torch.nn.utils", "torch.nn.utils.fusion"), _FUSE_ASSERT
+    ),
+    FusionHelper(
+        ("fuse_conv_bn_weights", "fuse_linear_bn_weights"),
+        ("torch.nn.utils", "torch.nn.utils.fusion"),
+        "raises TypeError when given running_var=None",
+    ),
+    FusionHelper(
+        ("fuse_modules",),
+        ("torch.ao.quantization", "torch.ao.quantization.fuse_modules", "torch.quantization",
+         "torch.quantization.fuse_modules"),
+        _FUSE_ASSERT,
+    ),
+    FusionHelper(("fuse_modules_qat",), ("torch.ao.quantization", "torch.ao.quantization.fuse_modules"), _QAT_ASSERT),
+    FusionHelper(
+        ("fuse_conv_bn", "fuse_conv_bn_relu", "fuse_linear_bn", "fuse_convtranspose_bn"),
+        ("torch.ao.quantization", "torch.ao.quantization.fuser_method_mappings"),
+        _FUSE_ASSERT,
+    ),
+    FusionHelper(
+        ("fuse_conv_bn", "fuse_conv_bn_relu", "fuse_linear_bn"),
+        ("torch.quantization", "torch.quantization.fuser_method_mappings"),
+        _FUSE_ASSERT,
+    ),
+    FusionHelper(
+        ("fuse_fx", "prepare_fx"), ("torch.ao.quantization.quantize_fx", "torch.quantization.quantize_fx"), _FUSE_ASSERT
+    ),
+    FusionHelper(
+        ("prepare_qat_fx",), ("torch.ao.quantization.quantize_fx", "torch.quantization.quantize_fx"), _QAT_ASSERT
+    ),
+    FusionHelper(
+        ("fuse",),
+        ("torch.fx.experimental.optimization",),
+        "leaves every BatchNorm without running statistics unfused, silently (no error, no speed-up)",
+    ),
+)
+
+FUSION_HELPER_BY_QUALNAME: dict[str, FusionHelper] = {
+    f"{module}.{name}": helper for helper in FUSION_HELPERS for module in helper.modules for name in helper.names
+}
+
+LOAD_STATE_DICT = "load_state_dict"
+# Receivers of `.load_state_dict(...)` whose name says they are not a model (optimizers, schedulers,
+# AMP scalers): a heuristic, the only one among the hazards.
+NOT_A_MODEL_HINTS = ("optim", "sched", "scaler")
+NOT_A_MODEL_NAMES = ("amp",)  # apex.amp
+
+# Every hazard's text holds one of these: a running-stat name, a `.load_state_dict` call, or a fusion
+# helper's name (fx.experimental.optimization.fuse is found through its module's name: plain "fuse" is
+# in "diffusers" and timm's "fused_attn"). Not "load_state_dict" alone: optimizers and schedulers
+# define it, and timm has 18 such files.
+HAZARD_TOKENS = (
+    *(name.encode() for name in sorted(RUNNING_STAT_NAMES)),
+    f".{LOAD_STATE_DICT}".encode(),
+    *sorted({name.encode() for helper in FUSION_HELPERS for name in helper.names if name != "fuse"}),
+    b"fx.experimental",
+)

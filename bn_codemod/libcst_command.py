@@ -10,7 +10,7 @@ import argparse
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 
-from .analysis import ParseError, analyze
+from .analysis import ParseError, analyze, hazards_in_scope
 from .config import load_settings
 from .safety import check_rewrite
 
@@ -34,7 +34,7 @@ class BatchNormCommand(VisitorBasedCodemodCommand):
             analysis = analyze(source, self.settings)
         except ParseError:
             return tree
-        for finding in analysis.findings:
+        for finding in hazards_in_scope(analysis.findings, analysis.builds_norm_layers):
             if not finding.fixable:
                 self.warn(f"{finding.line}:{finding.column}: {finding.code} {finding.message}")
         if not analysis.changed:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .analysis import ParseError, analyze
+from .analysis import ParseError, analyze, hazards_in_scope
 from .config import Settings
 from .source import SourceError, decode_source, encode_source, read_file, write_atomic
 from .suppressions import add_noqa
@@ -26,8 +26,11 @@ class NoqaOutcome:
     errors: list[str] = field(default_factory=list)  # "PATH[:LINE:COL]: reason"
 
 
-def add_noqa_to_files(paths: list[str], settings_for: Callable[[str], Settings]) -> NoqaOutcome:
-    """Add directives to the .py files in `paths` for what their settings still find in them."""
+def add_noqa_to_files(
+    paths: list[str], settings_for: Callable[[str], Settings], hazards_shown: bool = True
+) -> NoqaOutcome:
+    """Add directives to the .py files in `paths` for what their settings still find in them (the
+    hazards BN009-BN011 only if `hazards_shown`: the run they belong to builds norm layers)."""
     result = NoqaOutcome()
     for path in paths:
         if path.endswith(NOTEBOOK_SUFFIX):
@@ -36,7 +39,8 @@ def add_noqa_to_files(paths: list[str], settings_for: Callable[[str], Settings])
         try:
             snapshot = read_file(path)
             source = decode_source(snapshot.raw, path)
-            findings = analyze(source.text, settings_for(path), need_source=False).findings
+            analysis = analyze(source.text, settings_for(path), need_source=False)
+            findings = hazards_in_scope(analysis.findings, hazards_shown)
             codes_by_lines: dict[tuple[int, ...], set[str]] = {}
             for finding in findings:
                 codes_by_lines.setdefault((finding.line, finding.end_line), set()).add(finding.code)

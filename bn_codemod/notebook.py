@@ -68,6 +68,7 @@ class NotebookAnalysis:
     changed: bool = False
     skipped_cells: list[int] = field(default_factory=list)  # 1-based code cells not analysed
     noqa_problems: tuple[NoqaProblem, ...] = ()  # `cell` set; line within that cell
+    builds_norm_layers: bool = False  # see analysis.Analysis
 
 
 def analyze_notebook(
@@ -123,6 +124,7 @@ def analyze_notebook(
         changed=new_text != text,
         skipped_cells=skipped,
         noqa_problems=tuple(_problem_in_cell(joined, problem) for problem in analysis.noqa_problems),
+        builds_norm_layers=analysis.builds_norm_layers,
     )
 
 

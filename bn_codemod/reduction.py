@@ -17,6 +17,11 @@ Why no finding can be lost:
   a blanked body are visible only inside it, a blanked statement binds nothing, and an emptied
   literal keeps its targets and stays a container (never the `X = None` scopes.py ignores).
 - A class whose header names a recognised name is kept whole: BN008 reads its __init__.
+- Hazards (BN009-BN011, hazards.py): a running-stat name, load_state_dict and the fusion helpers
+  are recognised names too. What else they read stays: a comparison with None or a functional
+  norm call holding the statistic is in the same statement; `self.<stat>` is exempt in a class
+  whose header names a norm class (kept whole) or whose body registers the buffer (a hit line);
+  a function that writes statistics keeps its write lines and its norm constructors.
 tests/test_reduction.py checks findings and fixes are the same with and without it.
 """
 
@@ -32,6 +37,8 @@ from typing import Iterable, Optional, Sequence
 from .knowledge import (
     DEPRECATED_RUNTIME_PATCHES,
     FUNCTIONAL_NORMS,
+    FUSION_HELPER_BY_QUALNAME,
+    HAZARD_TOKENS,
     NORM_ACTIVATION_BLOCKS,
     NORM_CLASSES,
     PREFILTER_TOKENS,
@@ -182,7 +189,11 @@ def _cut_cleanly(node: ast.AST, first: int, last: int) -> bool:
 def _hit_lines(source: str, tree: ast.Module, lines: list[str], extra_classes: Sequence[str]) -> list[int]:
     """Sorted numbers of the lines that contain a recognised name, or an alias or subclass of one
     that this file defines."""
-    recognised = _pattern(_recognised_names(tuple(extra_classes), torchvision="torchvision" in source))
+    recognised = _pattern(
+        _recognised_names(
+            tuple(extra_classes), torchvision="torchvision" in source, fx_fuse="fx.experimental" in source
+        )
+    )
     aliases: list[tuple[str, str]] = []  # (imported name, bound name) of `import x as y`
     classes: list[ast.ClassDef] = []
     _collect(tree.body, aliases, classes)
@@ -226,10 +237,11 @@ def _collect(statements: Iterable[ast.stmt], aliases: list[tuple[str, str]], cla
 
 
 @lru_cache(maxsize=16)
-def _recognised_names(extra_classes: tuple[str, ...], torchvision: bool) -> frozenset[str]:
+def _recognised_names(extra_classes: tuple[str, ...], torchvision: bool, fx_fuse: bool = False) -> frozenset[str]:
     """The last part of every qualified name the visitor recognises, and the prefilter's tokens.
     torchvision's builders and blocks only in a file that names torchvision: without that import
-    a `resnet50` cannot be torchvision's, and timm defines its own `resnet50`."""
+    a `resnet50` cannot be torchvision's, and timm defines its own `resnet50`. Likewise the fusion
+    helper `fuse` only where torch.fx.experimental is named ("fused" is everywhere in timm)."""
     qualified = [
         *(cls.name for cls in NORM_CLASSES),
         *(name for functional in FUNCTIONAL_NORMS for name in functional.qualified_names),
@@ -240,7 +252,9 @@ def _recognised_names(extra_classes: tuple[str, ...], torchvision: bool) -> froz
     ]
     if torchvision:
         qualified += [*NORM_ACTIVATION_BLOCKS, *TORCHVISION_GET_MODEL, *(builder.name for builder in BUILDERS)]
-    return frozenset({name.rsplit(".", 1)[-1] for name in qualified} | {token.decode() for token in PREFILTER_TOKENS})
+    qualified += [name for name in FUSION_HELPER_BY_QUALNAME if fx_fuse or not name.endswith(".fuse")]
+    tokens = {token.decode() for token in (*PREFILTER_TOKENS, *HAZARD_TOKENS)}
+    return frozenset({name.rsplit(".", 1)[-1] for name in qualified} | tokens)
 
 
 @lru_cache(maxsize=64)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .knowledge import FUSION_HELPERS
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -189,6 +191,80 @@ _LIMITS = """\
   in the same directory, then a rename).
 """
 
+_HAZARDS_DETAILS = """\
+**Scope: per run.** Hazards are collected in every file bn-codemod parses, and shown only when some
+file of the same run builds norm layers: a call of a BatchNorm-family class that tracks by default
+(`BatchNorm*d`, `LazyBatchNorm*d`, `SyncBatchNorm`, `LazyInstanceNorm*d`), tracking or already
+patched with `track_running_stats=False`, a `partial` of one, or any BN001-BN008 finding (factories,
+builders, subclasses). A project without such layers gets no hazard, and neither does a run of
+files that builds none: the pre-commit hook, which sees only the staged files, reports a hazard in
+`train.py` only when a staged file builds norm layers; `bn-codemod --check .` in CI sees them all.
+A single source given to the Python API, stdin, or the libcst command is a run of its own. The
+prefilter lets through files that name a running statistic, `.load_state_dict` or a fusion helper
+(and `torch`), so such files are parsed even when they name no norm class; a file that only
+defines `def load_state_dict` (an optimizer, a scheduler) is not.
+
+Strings, comments and docstrings never count: the rules read the syntax tree.
+"""
+
+_BN009_DETAILS = _HAZARDS_DETAILS + """
+Not counted, because the code handles the absence of statistics: `bn.running_mean is None` (any
+comparison with `None`), `hasattr(bn, "running_mean")`, the statistics passed to `F.batch_norm` and
+the other functional norms (which take `None`; BN007 reports them when they would update in place),
+and `self.running_mean` inside a class that owns its statistics: a subclass of a norm class, or a
+class that calls `self.register_buffer("running_mean", ...)` itself (EvoNorm, FrozenBatchNorm,
+InplaceABN-style layers, which the fix never touches), and a plain copy of one layer's statistic into
+another's, `dst.running_mean = src.running_mean` (converters such as `convert_sync_batchnorm` build
+`dst` with `src`'s `track_running_stats`; with both patched it copies `None`, which works).
+
+A write is an assignment to the statistic (also through `.data` or a subscript), an augmented
+assignment, an in-place method call on it (`.copy_()`, `.fill_()`, `.zero_()`, any `*_` method), or
+`setattr(m, "running_mean", ...)`. **A norm layer constructed in a function that writes running
+statistics is not fixed:** the function evidently builds it to carry statistics (converting a frozen
+BatchNorm into a fresh `nn.BatchNorm2d` and copying its statistics in, for example), so bn-codemod
+reports the constructor as BN001 without `[*]` and leaves it as written. Every other constructor of
+the file is fixed as usual.
+"""
+
+_BN010_DETAILS = _HAZARDS_DETAILS + """
+| helper | after the fix (torch 2.13) |
+|---|---|
+""" + "\n".join(
+    f"| {', '.join(f'`{module}.{name}`' for name in helper.names for module in helper.modules)} "
+    f"| {helper.after_the_fix} |"
+    for helper in FUSION_HELPERS
+) + """
+
+Each entry is resolved in the installed torch and called on layers with and without running
+statistics by `tests/test_hazard_table.py` (the `fuser_method_mappings` helpers with `is_qat=False`).
+Not listed, because they run without error on such layers: `torch.jit.freeze`,
+`torch.jit.optimize_for_inference`, `torch.ao.quantization.fuse_conv_bn_jit`.
+PT2E (`prepare_pt2e`) is not part of torch 2.13 (it moved to torchao).
+"""
+
+_BN011_DETAILS = _HAZARDS_DETAILS + """
+Only method calls `<receiver>.load_state_dict(...)` count, not `super().load_state_dict(...)`
+(an override forwarding its caller's choice; the caller is reported) and not receivers whose last
+name contains `optim`, `sched` or `scaler`, or is `amp` (optimizers, schedulers, AMP scalers): a
+name-based guess, the one heuristic among the hazards. `strict` is read as a keyword or as the
+second positional argument.
+
+Migrating checkpoints: `bn_codemod.strip_running_stats(state_dict, model)` returns a copy without
+exactly the running-statistic keys that `model` (the fixed model) no longer has; without `model`,
+it drops `running_mean`, `running_var` and `num_batches_tracked` of every key prefix that has both
+`running_mean` and `running_var`. It is pure Python: importing bn_codemod never imports torch.
+"""
+
+_HAZARD_SCOPE = (
+    "Report only. Shown when some file of the same run builds norm layers (a BatchNorm-family "
+    "constructor, factory or builder, tracking running statistics or already patched)."
+)
+_HAZARD_ADVICE = (
+    "fuse or fold before patching, or keep a deploy copy built with running stats, and patch at run time "
+    "(torch.func.replace_all_batch_norm_modules_) only where you vmap. Silence a reviewed line with "
+    "# noqa: <code>."
+)
+
 RULES: dict[str, Rule] = {
     rule.code: rule
     for rule in (
@@ -349,8 +425,94 @@ RULES: dict[str, Rule] = {
             fix_safety="No automatic fix: pass track_running_stats=False to the parent's __init__.",
             details=_BN008_DETAILS,
         ),
+        Rule(
+            code="BN009",
+            title="code reads or writes running statistics",
+            fixable=False,
+            what_it_does=(
+                "Reports reads and writes of running_mean, running_var and num_batches_tracked: as "
+                "attributes (bn.running_var, bn.running_mean.copy_(...), bn.running_var.data.fill_(...), "
+                "bn.running_mean = ...), through getattr/setattr with those literal names, and as "
+                "state_dict keys (a string subscript or .endswith(...) argument ending with one). Not "
+                "counted: comparisons with None, arguments of functional norms, self.<stat> inside a norm "
+                "subclass. A norm layer constructed in a function that writes running statistics is "
+                "reported (BN001) instead of fixed: it is meant to carry them. " + _HAZARD_SCOPE
+            ),
+            why=(
+                "After the fix the layer has no running statistics: they are None, so folding BatchNorm "
+                "into a conv (RepVGG/MobileOne-style re-parameterisation, deploy-time fuse()) raises "
+                "TypeError, copying statistics into a fresh layer raises AttributeError, and state_dict "
+                "lookups find no such keys."
+            ),
+            example_before=(
+                "def _fuse_bn_tensor(self, branch):\n"
+                "    std = (branch.running_var + branch.eps).sqrt()  # BN009"
+            ),
+            example_after=(
+                "model = build_model()            # with running stats: fuse the deploy copy\n"
+                "deploy = fuse(copy.deepcopy(model).eval())\n"
+                "torch.func.replace_all_batch_norm_modules_(model)  # only where you vmap"
+            ),
+            fix_safety="No automatic fix: " + _HAZARD_ADVICE,
+            details=_BN009_DETAILS,
+        ),
+        Rule(
+            code="BN010",
+            title="fusion helper needs running statistics",
+            fixable=False,
+            what_it_does=(
+                "Reports calls of torch's Conv/Linear+BatchNorm fusion helpers: torch.nn.utils.fusion "
+                "fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval, fuse_linear_bn_weights; "
+                "torch.ao.quantization (and torch.quantization) fuse_modules, fuse_modules_qat, "
+                "fuse_conv_bn, fuse_conv_bn_relu, fuse_linear_bn, fuse_convtranspose_bn; quantize_fx "
+                "fuse_fx, prepare_fx, prepare_qat_fx; torch.fx.experimental.optimization.fuse. "
+                + _HAZARD_SCOPE
+            ),
+            why=(
+                "Fusion folds the running statistics into the conv's weights. On a layer built with "
+                "track_running_stats=False they raise AssertionError ('bn.running_mean and bn.running_var "
+                "must not be None') or TypeError; torch.fx.experimental.optimization.fuse silently leaves "
+                "such layers unfused. Each entry is checked against torch 2.13 by the tests."
+            ),
+            example_before="model = torch.ao.quantization.fuse_modules(model, [['conv', 'bn', 'relu']])",
+            example_after=(
+                "deploy = torch.ao.quantization.fuse_modules(model_with_running_stats, [['conv', 'bn', 'relu']])"
+            ),
+            fix_safety="No automatic fix: " + _HAZARD_ADVICE,
+            details=_BN010_DETAILS,
+        ),
+        Rule(
+            code="BN011",
+            title="load_state_dict of checkpoints with running statistics",
+            fixable=False,
+            what_it_does=(
+                "Reports <model>.load_state_dict(...) calls (not super().load_state_dict, nor receivers "
+                "named like an optimizer, scheduler or scaler): a strict load (the default), "
+                "strict=False, or a strict that is not a literal. " + _HAZARD_SCOPE
+            ),
+            why=(
+                "Checkpoints saved before the fix hold running_mean, running_var and num_batches_tracked. "
+                "A strict load into the fixed model fails with 'Unexpected key(s) in state_dict'; "
+                "strict=False loads, silently drops the trained statistics, and eval outputs change."
+            ),
+            example_before="model.load_state_dict(torch.load(path))",
+            example_after=(
+                "from bn_codemod import strip_running_stats\n"
+                "model.load_state_dict(strip_running_stats(torch.load(path), model))"
+            ),
+            fix_safety=(
+                "No automatic fix: convert old checkpoints with bn_codemod.strip_running_stats(state_dict, "
+                "model) (it drops exactly the keys the fixed model no longer has), or load the checkpoint "
+                "into a model built with running stats and patch that one at run time where you vmap."
+            ),
+            details=_BN011_DETAILS,
+        ),
     )
 }
+
+
+# Report-only findings about what the fix breaks elsewhere; shown per run (see runner.py).
+HAZARD_CODES = frozenset({"BN009", "BN010", "BN011"})
 
 
 def explain(code: str) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Callable, Optional, Sequence
 
-from .analysis import ParseError, analyze, may_have_findings
+from .analysis import ParseError, analyze, hazards_in_scope, may_have_findings
 from .cache import Cache, content_key
 from .config import Settings
 from .diffs import unified_diff
@@ -47,12 +47,14 @@ class FileOutcome:
     noqa_problems: tuple[NoqaProblem, ...] = ()  # malformed `# noqa` comments, for warnings
     # Fix mode: what remains, positioned in the fixed file; used once that file is written.
     findings_as_written: Optional[list[Finding]] = None
+    builds_norm_layers: bool = False  # see scope_hazards
 
 
 def run_files(
     paths: Sequence[str], mode: Mode, settings: Settings, cache: Optional[Cache] = None, jobs: int = 1
 ) -> list[FileOutcome]:
-    """Outcomes in the order of `paths`, whatever the number of jobs."""
+    """Outcomes in the order of `paths`, whatever the number of jobs; hazards not yet scoped (see
+    scope_hazards: the caller knows the whole run)."""
     outcomes: list[Optional[FileOutcome]] = [None] * len(paths)
     pending: list[tuple[int, FileSnapshot, Optional[str]]] = []  # (index, the file as read, cache key)
     for index, path in enumerate(paths):
@@ -69,7 +71,10 @@ def run_files(
         cached = cache.get(key) if cache is not None and key is not None else None
         # A cached result answers a check; fix and diff need the analysis again only to change something.
         if cached is not None and (mode is Mode.CHECK or not cached.changed):
-            outcomes[index] = FileOutcome(path, findings=list(cached.findings), changed=cached.changed)
+            outcomes[index] = FileOutcome(
+                path, findings=list(cached.findings), changed=cached.changed,
+                builds_norm_layers=cached.builds_norm_layers,
+            )
             continue
         pending.append((index, snapshot, key))
 
@@ -87,6 +92,15 @@ def run_files(
     return [outcome for outcome in outcomes if outcome is not None]
 
 
+def scope_hazards(outcomes: list[FileOutcome]) -> list[FileOutcome]:
+    """Hazards (BN009-BN011) are per run: shown in every file when some file of the run builds norm
+    layers, dropped everywhere when none does (nothing the fix changes can break them then)."""
+    in_scope = any(outcome.builds_norm_layers for outcome in outcomes)
+    for outcome in outcomes:
+        outcome.findings = hazards_in_scope(outcome.findings, in_scope)
+    return outcomes
+
+
 def available_cpus() -> int:
     """The CPUs this process may run on (a container or taskset may allow fewer than the machine has)."""
     try:
@@ -95,7 +109,7 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _map(work: list[tuple], jobs: int) -> list[tuple[FileOutcome, Optional[tuple[list[Finding], bool]]]]:
+def _map(work: list[tuple], jobs: int) -> list[tuple[FileOutcome, Optional[tuple[list[Finding], bool, bool]]]]:
     """_process_raw over `work`, in its order; huge files last, one at a time, beside no worker."""
     huge = [index for index, item in enumerate(work) if len(item[1]) > HUGE_FILE_BYTES]
     shared = [index for index, item in enumerate(work) if len(item[1]) <= HUGE_FILE_BYTES]
@@ -175,7 +189,7 @@ def _analyse_raw(path: str, raw: bytes, mode: Mode, settings: Settings):
         return outcome, None
     original_findings = [dataclasses.replace(f, fixed=False) for f in outcome.findings]
     outcome.findings_as_written = _findings_as_written(outcome, settings)
-    return outcome, (original_findings, outcome.changed)
+    return outcome, (original_findings, outcome.changed, outcome.builds_norm_layers)
 
 
 def process_source(source: SourceFile, mode: Mode, settings: Settings) -> FileOutcome:
@@ -190,7 +204,8 @@ def process_source(source: SourceFile, mode: Mode, settings: Settings) -> FileOu
         return FileOutcome(path, error=f"{path}: internal error: {type(error).__name__}: {error}")
 
     outcome = FileOutcome(
-        path, findings=analysis.findings, changed=analysis.changed, noqa_problems=analysis.noqa_problems
+        path, findings=analysis.findings, changed=analysis.changed, noqa_problems=analysis.noqa_problems,
+        builds_norm_layers=analysis.builds_norm_layers,
     )
     if not analysis.changed or mode is Mode.CHECK:
         return outcome
@@ -218,7 +233,10 @@ def process_notebook(path: str, raw: bytes, mode: Mode, settings: Settings) -> F
         return FileOutcome(path, error=f"{path}: {error}")
     except Exception as error:  # a bug of ours must not hide the other files' results
         return FileOutcome(path, error=f"{path}: internal error: {type(error).__name__}: {error}")
-    outcome = FileOutcome(path, findings=result.findings, changed=result.changed, noqa_problems=result.noqa_problems)
+    outcome = FileOutcome(
+        path, findings=result.findings, changed=result.changed, noqa_problems=result.noqa_problems,
+        builds_norm_layers=result.builds_norm_layers,
+    )
     if not result.changed:
         return outcome
     return _deliver(outcome, mode, text, result.new_text, lambda new_text: new_text.encode("utf-8"))

@@ -15,10 +15,12 @@ from .families.builders import Builders
 from .families.constructors import Constructors
 from .families.factories import Factories
 from .families.functional import FunctionalNorms
+from .families.hazards import Hazards
 from .families.migrations import FunctorchMigrations
 from .findings import Edit
 from .imports import ImportPlanner, insert_imports
 from .knowledge import NORM_CLASS_BY_QUALNAME, NormClass
+from .rules import HAZARD_CODES
 from .scopes import Scope, resolve, scope_for_class, scope_for_function, scope_for_module, top_level_imports
 from .traversal import FastTransformer
 
@@ -44,6 +46,9 @@ class BatchNormVisitor(FastTransformer):
         self.builders = Builders(self)
         self.functional_norms = FunctionalNorms(self)
         self.migrations = FunctorchMigrations(self)
+        self.hazards = Hazards(self, source)
+        # Any norm layer built here, tracking or patched: hazards are shown in runs that have one.
+        self.builds_norm_layers = False
         # Rules for a call with a known callee, tried in order: the first that returns a node owns it.
         self._call_families = (self.constructors, self.factories, self.builders, self.functional_norms)
 
@@ -65,11 +70,15 @@ class BatchNormVisitor(FastTransformer):
         return new_module
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if self.hazards.active:
+            self.hazards.visit_ClassDef(node)
         self.scopes.append(scope_for_class(node))
 
     def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
         self.scopes.pop()
         self.constructors.leave_class(original_node)
+        if self.hazards.active:
+            self.hazards.leave_ClassDef()
         return updated_node
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -77,11 +86,15 @@ class BatchNormVisitor(FastTransformer):
         for param in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params):
             self.factories.mark(param.default)
         self.scopes.append(scope_for_function(node))
+        if self.hazards.active:
+            self.hazards.visit_FunctionDef(node)
 
     def leave_FunctionDef(
         self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
     ) -> cst.FunctionDef:
         self.scopes.pop()
+        if self.hazards.active:
+            self.hazards.leave_FunctionDef()
         return updated_node
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
@@ -96,12 +109,32 @@ class BatchNormVisitor(FastTransformer):
         callee = resolve(node.func, self.scopes)
         self._callees[id(node)] = callee
         self.factories.mark_call_arguments(node, callee)
+        if self.hazards.active:
+            self.hazards.visit_Call(node, callee)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self.factories.mark(node.value)
+        if self.hazards.active:
+            self.hazards.visit_Assign(node)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         self.factories.mark(node.value)
+        if self.hazards.active:
+            self.hazards.visit_AnnAssign(node)
+
+    # Only the hazards read these.
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if self.hazards.active:
+            self.hazards.visit_AugAssign(node)
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        if self.hazards.active:
+            self.hazards.visit_Comparison(node)
+
+    def leave_Subscript(self, original_node: cst.Subscript, updated_node: cst.Subscript) -> cst.Subscript:
+        if self.hazards.active:
+            self.hazards.leave_Subscript(original_node)
+        return updated_node
 
     def visit_Return(self, node: cst.Return) -> None:
         self.factories.mark(node.value)
@@ -123,6 +156,8 @@ class BatchNormVisitor(FastTransformer):
         return self.factories.reference(original_node, updated_node)
 
     def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
+        if self.hazards.active:
+            self.hazards.leave_Attribute(original_node)
         migrated = self.migrations.leave_attribute(original_node)
         if migrated is not None:
             return migrated
@@ -143,6 +178,8 @@ class BatchNormVisitor(FastTransformer):
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         callee = self._callees.pop(id(original_node), None)
+        if self.hazards.active:
+            self.hazards.leave_Call(original_node, callee)
         if callee is None:
             return updated_node
         for family in self._call_families:
@@ -150,3 +187,9 @@ class BatchNormVisitor(FastTransformer):
             if result is not None:
                 return result
         return updated_node
+
+    def report(self, node: cst.CSTNode, code: str, message: str, fixable: bool = False) -> bool:
+        # Whatever the settings and # noqa say: the layers are there.
+        if code not in HAZARD_CODES and code != "BN006":
+            self.builds_norm_layers = True
+        return super().report(node, code, message, fixable)

@@ -6,7 +6,7 @@ import re
 import shutil
 
 from cli_helpers import run
-from fixture_cases import FIXTURES, expected_findings, input_files, output_file
+from fixture_cases import FIXTURES, expected_findings, input_files_for_one_run, output_file
 
 MODEL = "import torch.nn as nn\n\nnorm = nn.BatchNorm2d(8)\n"
 FIXED_MODEL = "import torch.nn as nn\n\nnorm = nn.BatchNorm2d(8, track_running_stats=False)\n"
@@ -16,7 +16,7 @@ FINDING_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<column>\d+): (?P<co
 
 def copy_fixture_inputs(tmp_path):
     tree = tmp_path / "src"
-    for input_file in input_files():
+    for input_file in input_files_for_one_run():
         target = tree / input_file.relative_to(FIXTURES)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(input_file, target)
@@ -35,7 +35,7 @@ def test_check_reports_exactly_the_fixture_findings_and_writes_nothing(tmp_path)
         if match:
             reported.setdefault(match["path"], []).append((match["code"], int(match["line"]), int(match["column"])))
     expected = {}
-    for input_file in input_files():
+    for input_file in input_files_for_one_run():
         findings = expected_findings(input_file)
         if findings:
             expected[str("src" / input_file.relative_to(FIXTURES))] = findings
@@ -51,7 +51,7 @@ def test_fix_rewrites_every_fixture_to_its_expected_output(tmp_path):
 
     result = run("src", cwd=tmp_path)
 
-    for input_file in input_files():
+    for input_file in input_files_for_one_run():
         written = (tree / input_file.relative_to(FIXTURES)).read_text(encoding="utf-8")
         assert written == output_file(input_file).read_text(encoding="utf-8"), input_file.name
     # BN005 cannot be fixed, so findings remain; only they are listed, as `ruff check --fix` does.

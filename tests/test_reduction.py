@@ -40,6 +40,7 @@ def assert_same_everywhere(source: str, settings_: Settings = analysis_module.DE
     assert reduced_fix.new_source == whole.new_source
     assert reduced_fix.edits == whole.edits
     assert bool(reduced_check.edits) == bool(whole.edits)
+    assert reduced_check.builds_norm_layers == reduced_fix.builds_norm_layers == whole.builds_norm_layers
 
 
 @pytest.mark.parametrize(
@@ -248,6 +249,23 @@ SIMPLE = [
     "return nn.BatchNorm3d(2)",
     "return x",
     "pass",
+    # hazards (BN009-BN011), and what must not count as one
+    "from torch.nn.utils.fusion import fuse_conv_bn_eval",
+    "import torch.fx.experimental.optimization as opt",
+    "fused = fuse_conv_bn_eval(conv, bn)",
+    "return opt.fuse(model)",
+    "std = (bn.running_var + bn.eps).sqrt()",
+    "bn.running_mean.copy_(stats)",
+    "bn.running_var = None",
+    "self.num_batches_tracked.add_(1)",
+    "unset = bn.running_mean is None",
+    "y = torch.nn.functional.batch_norm(x, bn.running_mean, bn.running_var)",
+    "model.load_state_dict(sd)",
+    "model.load_state_dict(\nsd,\nstrict=False,\n)",
+    "optimizer.load_state_dict(sd)",
+    "mean = sd['bn.running_mean']",
+    "var = getattr(bn, 'running_var')",
+    "setattr(bn, 'num_batches_tracked', None)",
 ]
 HEADERS = [
     "def f(x):",
@@ -263,6 +281,7 @@ HEADERS = [
     "for item in items:",
     "with ctx() as nn:",
     "@decorator\ndef decorated():",
+    "def unfreeze(frozen):",
 ]
 
 
@@ -314,4 +333,28 @@ def test_generated_modules_have_the_same_findings_and_fixes(body):
         return
     reduced = reduce(source)
     assert len(reduced.splitlines()) == len(source.splitlines())
+    assert_same_everywhere(source)
+
+
+def test_hazards_are_kept_where_nothing_else_is_recognised():
+    source = (
+        "import torch\n"
+        "import torch.fx.experimental.optimization as opt\n"
+        "layer = torch.nn.BatchNorm2d(3)\n"
+        "def deploy(model, sd):\n"
+        "    helper = 1\n"
+        "    model.load_state_dict(\n"
+        "        sd,\n"
+        "        strict=False,\n"
+        "    )\n"
+        "    return opt.fuse(model)\n"
+        "def unfreeze(frozen):\n"
+        "    bn = torch.nn.BatchNorm2d(3)\n"
+        "    log('copying')\n"
+        "    bn.running_mean.copy_(frozen.running_mean)\n"
+        "    return bn\n"
+    )
+    reduced = reduce(source)
+    assert "strict=False" in reduced and "opt.fuse(model)" in reduced and "bn.running_mean.copy_" in reduced
+    assert "log('copying')" not in reduced
     assert_same_everywhere(source)

@@ -9,6 +9,8 @@ builders, library factories) stays in the data tables of knowledge.py and torchv
 - builders.py      BN003/BN004/BN005: torchvision builders and get_model, norm-activation blocks, timm
 - functional.py    BN007: functional batch_norm/instance_norm updating running stats
 - migrations.py    BN006: functorch.experimental's runtime patch → torch.func
+- hazards.py       BN009-BN011: code that reads or writes running statistics, fusion helpers,
+                   load_state_dict (report only; shown per run, see runner.scope_hazards)
 
 Adding a family (e.g. hazards: code that reads running statistics):
 1. its codes and --explain text in rules.py, its knowledge in knowledge.py;

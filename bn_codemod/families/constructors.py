@@ -36,8 +36,12 @@ class Constructors(Family):
         """BN001/BN005 for `Cls(...)`, and BN002 for `partial(Cls, ...)` where args start after Cls."""
         visitor = self.visitor
         code = "BN002" if offset else "BN001"
+        visitor.builds_norm_layers = visitor.builds_norm_layers or norm_class.tracks_by_default
         positional_index = norm_class.positional_index if norm_class.positional_index >= 0 else None
         slot = find_slot(args[offset:], TRACKING_KEYWORD, positional_index)
+        hazards = visitor.hazards
+        if not offset and hazards.active and hazards.keeps_constructor(original, norm_class, args, slot):
+            return updated  # its function writes running statistics (BN009): reported, not fixed
         if slot.maybe:
             if norm_class.tracks_by_default:
                 visitor.report(original, "BN005", f"{norm_class.name}: track_running_stats {slot.reason}")
