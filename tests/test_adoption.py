@@ -233,3 +233,19 @@ def test_junit_report(tmp_path):
     ]
     assert cases[1].find("failure").text == "line 3, col 5, BatchNorm2d: track_running_stats may be set by **kwargs"
     assert suites["bad.py"].find("testcase/error").get("message").startswith("cannot parse")
+
+
+def test_add_noqa_suppresses_hazards_only_where_the_run_shows_them(tmp_path):
+    from test_hazards import TRAIN, project
+
+    project(tmp_path)
+
+    alone = run("--check", "--add-noqa", "train.py", cwd=tmp_path)  # no norm layers: no hazard shown
+    assert (alone.code, alone.err, (tmp_path / "train.py").read_text()) == (0, "Added 0 noqa directives.\n", TRAIN)
+
+    whole = run("--add-noqa", ".", cwd=tmp_path)  # model.py builds norm layers: fixed, hazards suppressed
+    assert whole.code == 0
+    assert (tmp_path / "train.py").read_text() == TRAIN.replace(
+        "(torch.load(path))\n", "(torch.load(path))  # noqa: BN011\n"
+    ).replace("(model[0], model[1])\n", "(model[0], model[1])  # noqa: BN010\n")
+    assert run("--check", ".", cwd=tmp_path).code == 0

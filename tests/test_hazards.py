@@ -55,7 +55,7 @@ def test_a_run_without_norm_layers_reports_no_hazard(tmp_path):
 def test_fix_mode_shows_the_hazards_and_they_keep_the_exit_code_at_1(tmp_path):
     project(tmp_path)
 
-    fixed = run("--no-cache", ".", cwd=tmp_path)
+    fixed = run("--no-cache", "--show-fixes", ".", cwd=tmp_path)  # fix mode lists the fixed ones on request
 
     assert (tmp_path / "model.py").read_text() == PATCHED_MODEL
     assert (tmp_path / "train.py").read_text() == TRAIN  # hazards are never "fixed"
