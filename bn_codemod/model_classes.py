@@ -164,6 +164,28 @@ PRETRAINEDMODELS_FACTORIES: tuple[ModelClass, ...] = tuple(
     for name in names
 )
 
+# pretrainedmodels' model classes, importable from their defining module only (segmentation libraries
+# subclass them for their encoders).
+_PRETRAINEDMODELS_CLASSES_BY_MODULE: dict[str, tuple[str, ...]] = {
+    "bninception": ("BNInception",),
+    "cafferesnet": ("ResNet",),
+    "dpn": ("DPN",),
+    "fbresnet": ("FBResNet",),
+    "inceptionresnetv2": ("InceptionResNetV2",),
+    "inceptionv4": ("InceptionV4",),
+    "nasnet": ("NASNetALarge",),
+    "nasnet_mobile": ("NASNetAMobile",),
+    "pnasnet": ("PNASNet5Large",),
+    "polynet": ("PolyNet",),
+    "senet": ("SENet",),
+    "xception": ("Xception",),
+}
+PRETRAINEDMODELS_CLASSES: tuple[ModelClass, ...] = tuple(
+    ModelClass(name, (f"pretrainedmodels.models.{module}",), RUNTIME_ONLY, reason=LIBRARY_REASON)
+    for module, names in _PRETRAINEDMODELS_CLASSES_BY_MODULE.items()
+    for name in names
+)
+
 # efficientnet_pytorch: the class and its two constructors, BatchNorm2d hard-wired in model.py.
 _EFFICIENTNET_PYTORCH = ("efficientnet_pytorch", "efficientnet_pytorch.model")
 EFFICIENTNET_PYTORCH_CLASSES: tuple[ModelClass, ...] = (
@@ -176,6 +198,7 @@ MODEL_CLASSES: tuple[ModelClass, ...] = (
     *TORCHVISION_CLASSES,
     *TIMM_CLASSES,
     *PRETRAINEDMODELS_FACTORIES,
+    *PRETRAINEDMODELS_CLASSES,
     *EFFICIENTNET_PYTORCH_CLASSES,
 )
 

@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bn_codemod.model_classes import (
     BATCHNORM_SWITCHES,
     EFFICIENTNET_PYTORCH_CLASSES,
+    PRETRAINEDMODELS_CLASSES,
     PRETRAINEDMODELS_FACTORIES,
     TIMM_CLASSES,
     TORCHVISION_CLASSES,
@@ -321,7 +322,7 @@ def main() -> int:
         sources = download(Path(directory))
     check_torchvision(sources["torchvision"])
     check_timm(sources["timm"])
-    check_library(sources["pretrainedmodels"], PRETRAINEDMODELS_FACTORIES)
+    check_library(sources["pretrainedmodels"], PRETRAINEDMODELS_FACTORIES + PRETRAINEDMODELS_CLASSES)
     check_library(sources["efficientnet_pytorch"], EFFICIENTNET_PYTORCH_CLASSES)
     print(f"\n{len(failures)} disagreement(s)" if failures else "\nthe table agrees with every source")
     return 1 if failures else 0
