@@ -5,6 +5,12 @@ temporary directory, and their .py files are read with zipfile/tarfile + ast, ne
 
     python scripts/verify_model_classes.py
 
+Where torchvision imports (a separate venv: see scripts/verify_torchvision.py), `--build` also constructs
+every torchvision norm-layer class twice, as is and with the norm_layer bn-codemod passes, and checks that
+the second has no tracking norm layer left and the same eps/momentum everywhere:
+
+    /tmp/tv/bin/python scripts/verify_model_classes.py --build
+
 For every entry it checks that the class (or function) is defined where the table says and exported by every
 module listed; for norm-layer classes, that `norm_layer` sits at the listed positional index with default None
 and that the class's own `if norm_layer is None: norm_layer = ...` is the listed default; for runtime-only
@@ -317,7 +323,51 @@ def check_library(files: dict[str, str], entries: tuple[ModelClass, ...]) -> Non
         print(f"ok  {defining}.{model.name}")
 
 
+def build_torchvision_classes() -> None:
+    """Construct each NORM_LAYER_WORKS torchvision class with and without the codemod's norm_layer."""
+    import functools
+    import importlib
+
+    import torch
+    from torchvision.models import efficientnet, mobilenetv3, regnet
+
+    arguments = {
+        "ResNet": lambda m: ((m.BasicBlock, [1, 1, 1, 1]), {}),
+        "BasicBlock": lambda m: ((8, 8), {}),
+        "Bottleneck": lambda m: ((32, 8), {}),
+        "MobileNetV2": lambda m: ((), {}),
+        "MobileNetV3": lambda m: (mobilenetv3._mobilenet_v3_conf("mobilenet_v3_small"), {}),
+        "RegNet": lambda m: ((regnet.BlockParams.from_init_params(depth=4, w_0=24, w_a=24.48, w_m=2.54, group_width=8),), {}),
+        "EfficientNet": lambda m: (efficientnet._efficientnet_conf("efficientnet_b0", width_mult=1.0, depth_mult=1.0)[0:1] + (0.2,), {}),
+        "MaxVit": lambda m: ((), dict(input_size=(64, 64), stem_channels=8, partition_size=2, block_channels=[8, 16], block_layers=[1, 1], head_dim=4, stochastic_depth_prob=0.0)),
+        "S3D": lambda m: ((), {}),
+    }
+
+    def norms(model):
+        return [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._NormBase)]
+
+    for model in TORCHVISION_CLASSES:
+        if model.support != NORM_LAYER_WORKS:
+            continue
+        module = importlib.import_module(next(m for m in model.modules if m not in TORCHVISION_PACKAGES))
+        cls = getattr(module, model.name)
+        args, kwargs = arguments[model.name](module)
+        norm_class = getattr(torch.nn, model.default_norm)
+        keywords = {key: float(value) for key, value in model.default_kwargs}
+        default = cls(*args, **kwargs)
+        patched = cls(*args, **kwargs, norm_layer=functools.partial(norm_class, **keywords, track_running_stats=False))
+        before = [m for m in norms(default) if m.track_running_stats]
+        after = [m for m in norms(patched) if m.track_running_stats]
+        same = [(m.eps, m.momentum) for m in norms(default)] == [(m.eps, m.momentum) for m in norms(patched)]
+        if not before or after or not same:
+            fail(f"built {model.name}: {len(before)} tracking before, {len(after)} after, eps/momentum kept: {same}")
+        else:
+            print(f"ok  built {model.name}: {len(before)} tracking norm layers before, 0 after, eps/momentum kept")
+
+
 def main() -> int:
+    if "--build" in sys.argv:
+        build_torchvision_classes()
     with tempfile.TemporaryDirectory() as directory:
         sources = download(Path(directory))
     check_torchvision(sources["torchvision"])

@@ -56,13 +56,13 @@ def test_rewrite_runs_under_vmap(model_file):
     assert torch.isfinite(outputs).all()
 
 
-def test_rewrite_matches_a_loop_over_the_vmapped_dimension():
+@pytest.mark.parametrize("model_file", MODELS, ids=[p.stem for p in MODELS])
+def test_rewrite_matches_a_loop_over_the_vmapped_dimension(model_file):
     """vmap of the rewritten model computes what a Python loop over the same model computes."""
-    source = (Path(__file__).parent / "fixtures" / "models" / "convnet.py").read_text()
-    fixed, _ = fix_source(source)
-    outputs, inputs = run_under_vmap(fixed, "convnet")
+    fixed, _ = fix_source(model_file.read_text())
+    outputs, inputs = run_under_vmap(fixed, model_file.stem)
     namespace: dict = {}
-    exec(compile(fixed, "convnet", "exec"), namespace)
+    exec(compile(fixed, model_file.stem, "exec"), namespace)
     torch.manual_seed(0)
     model = namespace["build"]().train()
     looped = torch.stack([model(sample) for sample in inputs])
