@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .model_classes import MODEL_CLASSES
 from .torchvision_builders import BUILDERS, Builder
 
 CHECKED_AGAINST = "torch 2.13.0"
@@ -120,7 +121,13 @@ BUILDER_BY_NAME: dict[str, Builder] = {builder.name: builder for builder in BUIL
 # Resolving any finding needs an import naming one of the roots, and every finding's text holds one
 # of the tokens: every class above (and any subclass or alias of one, whose definition names it)
 # contains "BatchNorm" or "InstanceNorm"; the functionals and the runtime patch contain "batch_norm"
-# or "instance_norm"; torchvision builders and blocks need an import naming "torchvision"; timm
-# findings need "create_model". Not "timm" itself: every file of timm names it.
-PREFILTER_ROOTS = (b"torch", b"timm")
+# or "instance_norm"; torchvision builders, blocks and model classes need an import naming
+# "torchvision"; timm findings need "create_model". Not "timm" itself: every file of timm names it.
+PREFILTER_ROOTS = (b"torch", b"timm", b"pretrainedmodels", b"efficientnet_pytorch")
 PREFILTER_TOKENS = (b"BatchNorm", b"InstanceNorm", b"batch_norm", b"instance_norm", b"torchvision", b"create_model")
+# A model class of timm, pretrainedmodels or efficientnet_pytorch needs an import naming its module and
+# the class's own name: (module token, class names). `from timm import models` is not seen.
+PREFILTER_MODEL_TOKENS: tuple[tuple[bytes, tuple[bytes, ...]], ...] = tuple(
+    (library.encode(), tuple(sorted({m.name.split(".")[0].encode() for m in MODEL_CLASSES if m.modules[0] == library})))
+    for library in ("timm.models", "pretrainedmodels", "efficientnet_pytorch")
+)
