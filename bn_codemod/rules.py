@@ -1,5 +1,5 @@
 """Rule codes and their documentation: one source for messages, `--explain`, `--list-rules` and the
-README's rule table (tests/test_rules.py keeps the README in sync)."""
+rule reference in docs/rules.md (tests/test_rules_docs.py keeps README.md and docs/rules.md in sync)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ class Rule:
     example_before: str
     example_after: str
     fix_safety: str
+    details: str = ""  # markdown for docs/rules.md: every case the rule covers and leaves alone
 
 
 VMAP_ERROR = (
@@ -38,6 +39,151 @@ _WHY_TRACKING = (
     f"the input is batched but those buffers are not, and PyTorch raises '{VMAP_ERROR}'"
 )
 
+# The longer reference of docs/rules.md (scripts/gen_rules_doc.py writes it; a test keeps it current).
+_BN001_DETAILS = """\
+- `track_running_stats=True` becomes `False`; `False` (or `None`) is already fine.
+- Given positionally (index 4: `num_features, eps, momentum, affine, track_running_stats`; index 3
+  for the Lazy classes, which have no `num_features`), that argument becomes `False`; no duplicate
+  keyword is ever added.
+- Absent: `track_running_stats=False` is appended. In a multi-line call it goes on its own line with
+  the call's indentation and trailing-comma style; comments stay where they were; `=` is spaced like
+  the call's other keywords. Everything else in the file stays byte-identical, and running twice
+  changes nothing.
+- `InstanceNorm1d/2d/3d` do not track by default and are reported only when tracking is switched on
+  explicitly; `**kwargs` on them is not reported. `LazyInstanceNorm*d` do track by default (their
+  docstring says otherwise; torch 2.13 does).
+"""
+
+_BN002_DETAILS = """\
+`norm_layer=nn.BatchNorm2d`, `norm = nn.BatchNorm1d`, `def f(norm_layer=nn.BatchNorm2d)`,
+`[nn.BatchNorm2d, ...]`, `{"bn": nn.BatchNorm2d}`, `return nn.BatchNorm2d`, `x or nn.BatchNorm2d`
+become `partial(nn.BatchNorm2d, track_running_stats=False)`; `partial(nn.BatchNorm2d, eps=1e-3)` and
+`functools.partial(...)` get the keyword added (or flipped). The `partial` import is reused when the
+file has one (`from functools import partial`, or `import functools` as `functools.partial`);
+otherwise `from functools import partial` is added after the leading imports, or, when `partial` is
+already a name in the file, `from functools import partial as bn_codemod_partial`.
+
+Never touched: `isinstance`/`issubclass` arguments, `except` clauses, annotations, base classes,
+comparisons (`type(m) is nn.BatchNorm2d`, `in (...)`), tuples and sets of classes (they are type
+checks, `isinstance` takes tuples), dict keys, and attribute access (`nn.BatchNorm2d.forward`). A
+class passed positionally to some other function (`make_layers(cfg, nn.BatchNorm2d)`) is reported
+without a fix: the callee may build layers with it or only compare with it.
+"""
+
+_BN003_DETAILS = """\
+The builders whose `norm_layer` argument really replaces every BatchNorm (see
+[the torchvision table](#the-torchvision-table)): `resnet*`, `resnext*`, `wide_resnet*`,
+`mobilenet_v2`, `mobilenet_v3_*`, `efficientnet_b0`–`b4`, `regnet_*`, `maxvit_t`, `s3d`, and the quantization builders with
+`quantize=False`, in every spelling (`torchvision.models.resnet50`, `models.resnet50`,
+`from torchvision.models import resnet50 as r50`, `torchvision.models.resnet.resnet50`,
+`torchvision.models.get_model("resnet50")`), plus `torchvision.ops.Conv2dNormActivation` and
+`Conv3dNormActivation`. The call gets
+`norm_layer=partial(nn.BatchNorm2d, <the builder's own eps/momentum>, track_running_stats=False)`
+(a `norm_layer` replaces the default, so e.g. mobilenet_v3's `eps=0.001, momentum=0.01` are
+restated; `BatchNorm3d` for s3d). `norm_layer=None` means the default for builders and is replaced;
+for the ops blocks it means no norm layer and is left alone.
+"""
+
+_BN004_DETAILS = """\
+Reported, each with the same advice, because no argument works:
+
+- BatchNorm hard-wired: `densenet*`, `vgg*_bn`, `mnasnet*`, `shufflenet_v2_*`, `googlenet`,
+  `inception_v3`, video `r3d_18`/`mc3_18`/`r2plus1d_18`, quantized googlenet/inception/shufflenet;
+- `norm_layer` silently ignored: detection (`fasterrcnn_*`, `maskrcnn_*`, `keypointrcnn_*`,
+  `retinanet_*`, `fcos_*`) and segmentation (`deeplabv3_*`, `fcn_*`, `lraspp_*`) models. The
+  ResNet/MobileNet detection models of the first generation (`fasterrcnn_resnet50_fpn`,
+  `fasterrcnn_mobilenet_v3_large_fpn`, `fasterrcnn_mobilenet_v3_large_320_fpn`,
+  `maskrcnn_resnet50_fpn`, `keypointrcnn_resnet50_fpn`, `retinanet_resnet50_fpn`,
+  `fcos_resnet50_fpn`) use `FrozenBatchNorm2d`, which never updates statistics, whenever `weights`
+  or `weights_backbone` is set, and `weights_backbone` defaults to pretrained: they are reported
+  only when both are `None`;
+- `norm_layer` raises `TypeError` because the builder sets it: `efficientnet_b5`–`b7`,
+  `efficientnet_v2_*`; construction fails: `ssdlite320_mobilenet_v3_large`, `raft_large`;
+- any fixable builder called with pretrained `weights=` (anything but absent or `None`) or the
+  legacy `pretrained=True`: a strict `state_dict` load fails once the running stats are gone;
+- `get_model(name)` with a name that is not a literal, and every `timm.create_model(...)`
+  (`norm_layer` works for only about half of timm's BatchNorm architectures).
+
+The advice, in every BN004 message: **call `torch.func.replace_all_batch_norm_modules_(model)`
+after the model is built and its weights are loaded, only where you vmap.**
+"""
+
+_BN005_DETAILS = """\
+`**kwargs`, `*args` covering the slot, or a non-literal value may set
+`track_running_stats` (or a builder's `norm_layer`). Advice: set `track_running_stats=False` where
+the value comes from.
+"""
+
+_BN006_DETAILS = """\
+`functorch.experimental.replace_all_batch_norm_modules_`, imported or as an
+attribute, becomes `torch.func.replace_all_batch_norm_modules_` (the same function since torch 2.0).
+"""
+
+_BN007_DETAILS = """\
+`F.batch_norm`, `torch.batch_norm`, `F.instance_norm`,
+`torch.instance_norm` given running stats that are not literally `None` while `training` /
+`use_input_stats` is not literally `False`. Advice: pass `running_mean=None, running_var=None` on
+the vmapped path.
+"""
+
+_BN008_DETAILS = """\
+a class in the file that subclasses a BatchNorm-family class and defines
+its own `__init__` without passing `track_running_stats=False`. Advice: pass it to the parent's
+`__init__`. A subclass *without* its own `__init__` keeps the parent's signature, so its calls are
+fixed like the parent's (BN001) and the definition is not reported.
+"""
+
+_TORCHVISION_TABLE = """\
+The knowledge table ([`bn_codemod/torchvision_builders.py`](../bn_codemod/torchvision_builders.py),
+checked against torchvision 0.28.0's source and by building every model with torchvision 0.29.1)
+says, for every builder, whether its `norm_layer` argument really replaces every BatchNorm: those
+that do are fixed (BN003), the others are reported (BN004).
+"""
+
+_TORCHVISION_VERIFIED = """\
+`tests/test_torchvision_table.py` (in CI) checks every entry against torchvision
+0.28.0's own source, read from its wheel without importing it. `scripts/verify_torchvision.py` (run
+by hand in an environment with torchvision) builds every registered builder, as written and with
+the keyword bn-codemod adds, and counts BatchNorm modules still tracking running stats. Result with
+torch 2.14.1 and torchvision 0.29.1 (whose `models/` is identical to 0.28.0's): 121 builders, 121
+agree with the table: every BN003 builder goes to 0 tracking modules with eps and momentum of every
+norm layer unchanged; every BN004 builder rejects, ignores or breaks on `norm_layer`, and
+`replace_all_batch_norm_modules_` brings it to 0; every "nothing to do" builder has no BatchNorm.
+Reproduce: `pip install torch==2.14.1 torchvision==0.29.1` in a separate environment, then
+`python scripts/verify_torchvision.py`.
+"""
+
+_NOTHING_TO_DO = """\
+LayerNorm models (`convnext_*`, `swin_*`, `vit_*`, `mvit_*`, `swin3d_*`) and
+models without BatchNorm (`alexnet`, `vgg*`, `squeezenet*`, ...). `torchvision.ops.FrozenBatchNorm2d`
+never updates statistics and is never reported.
+"""
+
+_WHICH_NAMES = """\
+bn-codemod follows the file's own imports, in every form (`import torch`, `import torch.nn as nn`,
+`from torch import nn as tnn`, `from torch.nn import BatchNorm2d as BN`,
+`torch.nn.modules.batchnorm.X`, `torch.nn.modules.instancenorm.X`, `torch.nn.modules.X`, star imports
+from those modules, imports inside functions and classes, with Python's scoping rules: a class body's
+imports are not visible in its methods). A name that the same scope also binds to something else (a
+class or function defined in the file, a parameter, an assignment, an import from another library)
+is not surely torch's and is never touched; `X = None` in an `except ImportError:` fallback does not
+count. Text in strings and comments is never touched.
+"""
+
+_LIMITS = """\
+- Only files that pass the prefilter (see [Speed](speed.md)) are parsed; nothing else can hold a
+  finding. A syntax error in a file without those words is therefore not reported (bn-codemod is not
+  a syntax checker).
+- Names rebound by assignment (`norm = nn.BatchNorm2d` then `norm(64)`) are not followed.
+- A file CPython parses but libcst cannot (new syntax libcst does not know yet) is reported as
+  `libcst cannot parse this file`; with `--check`, only when that syntax sits in code the reduction
+  keeps (see [Speed](speed.md)). Fix mode reports it whenever the file has something to fix, and
+  never writes it.
+- Files are read with the encoding Python would use (BOM, PEP 263 coding cookie, UTF-8 default) and
+  written back with the same encoding, BOM, line endings and file mode, atomically (a temporary file
+  in the same directory, then a rename).
+"""
+
 RULES: dict[str, Rule] = {
     rule.code: rule
     for rule in (
@@ -56,6 +202,7 @@ RULES: dict[str, Rule] = {
             example_before="self.bn = nn.BatchNorm2d(64)",
             example_after="self.bn = nn.BatchNorm2d(64, track_running_stats=False)",
             fix_safety="Changes behaviour. " + _CAVEATS,
+            details=_BN001_DETAILS,
         ),
         Rule(
             code="BN002",
@@ -79,6 +226,7 @@ RULES: dict[str, Rule] = {
                 "Changes behaviour as BN001 does. Code that compares the factory with the class "
                 "(norm_layer is nn.BatchNorm2d) sees a partial afterwards. " + _CAVEATS
             ),
+            details=_BN002_DETAILS,
         ),
         Rule(
             code="BN003",
@@ -103,6 +251,7 @@ RULES: dict[str, Rule] = {
                 "eps=0.001, momentum=0.01, track_running_stats=False))"
             ),
             fix_safety="Changes behaviour as BN001 does. " + _CAVEATS,
+            details=_BN003_DETAILS,
         ),
         Rule(
             code="BN004",
@@ -126,6 +275,7 @@ RULES: dict[str, Rule] = {
                 "torch.func.replace_all_batch_norm_modules_(model)  # where you vmap"
             ),
             fix_safety="No automatic fix: " + RUNTIME_PATCH_ADVICE + ".",
+            details=_BN004_DETAILS,
         ),
         Rule(
             code="BN005",
@@ -143,6 +293,7 @@ RULES: dict[str, Rule] = {
             example_before="nn.BatchNorm2d(channels, **norm_kwargs)",
             example_after="nn.BatchNorm2d(channels, **norm_kwargs)  # norm_kwargs sets track_running_stats=False",
             fix_safety="No automatic fix: set track_running_stats=False where the value comes from.",
+            details=_BN005_DETAILS,
         ),
         Rule(
             code="BN006",
@@ -156,6 +307,7 @@ RULES: dict[str, Rule] = {
             example_before="from functorch.experimental import replace_all_batch_norm_modules_",
             example_after="from torch.func import replace_all_batch_norm_modules_",
             fix_safety="Safe: the two names are the same object on torch 2.x.",
+            details=_BN006_DETAILS,
         ),
         Rule(
             code="BN007",
@@ -170,6 +322,7 @@ RULES: dict[str, Rule] = {
             example_before="y = F.batch_norm(x, self.running_mean, self.running_var, training=True)",
             example_after="y = F.batch_norm(x, None, None, training=True)  # under vmap",
             fix_safety="No automatic fix: pass running_mean=None, running_var=None on the vmapped path.",
+            details=_BN007_DETAILS,
         ),
         Rule(
             code="BN008",
@@ -188,6 +341,7 @@ RULES: dict[str, Rule] = {
                 "        super().__init__(c, track_running_stats=False)"
             ),
             fix_safety="No automatic fix: pass track_running_stats=False to the parent's __init__.",
+            details=_BN008_DETAILS,
         ),
     )
 }
@@ -218,3 +372,43 @@ def rules_table() -> str:
 
 def _indent(text: str) -> str:
     return "\n".join(f"    {line}" for line in text.splitlines())
+
+
+_GENERATED_NOTICE = (
+    "<!-- Generated from bn_codemod/rules.py by `python scripts/gen_rules_doc.py`: edit those, "
+    "not this file. -->"
+)
+_RULES_INTRO = """\
+`bn-codemod --list-rules` lists them; `bn-codemod --explain BN001` prints a rule's first four
+sections below. `[*]` in the output marks fixable findings. To silence or select rules, see
+[Suppressing and selecting](../README.md#suppressing-and-selecting)."""
+
+
+def reference_markdown() -> str:
+    """docs/rules.md: the rule table, every rule in full, then how names and builders are recognised."""
+    parts = [
+        _GENERATED_NOTICE,
+        "# Rules",
+        _RULES_INTRO,
+        rules_table(),
+    ]
+    for rule in RULES.values():
+        fix = "yes, automatically" if rule.fixable else "no (report only)"
+        parts += [
+            f"## {rule.code}: {rule.title}",
+            f"Fixable: {fix}.",
+            f"### What it does\n\n{rule.what_it_does}",
+            f"### Why it matters\n\n{rule.why}",
+            f"### Example\n\n```python\n{rule.example_before}\n```\n\nbecomes\n\n```python\n{rule.example_after}\n```",
+            f"### Fix safety\n\n{rule.fix_safety}",
+        ]
+        if rule.details:
+            parts.append(f"### Details\n\n{rule.details.rstrip()}")
+    parts += [
+        f"## The torchvision table\n\n{_TORCHVISION_TABLE.rstrip()}",
+        f"### How the table is verified\n\n{_TORCHVISION_VERIFIED.rstrip()}",
+        f"### Nothing to do\n\n{_NOTHING_TO_DO.rstrip()}",
+        f"## Which names are torch's\n\n{_WHICH_NAMES.rstrip()}",
+        f"## Limits, decided on purpose\n\n{_LIMITS.rstrip()}",
+    ]
+    return "\n\n".join(parts) + "\n"
