@@ -137,6 +137,3 @@ class _Mentions(cst.CSTVisitor):
         if node.value == self._name:
             self.other = True
         return False
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        return not self.other and super().on_visit(node)
