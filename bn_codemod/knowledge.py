@@ -45,6 +45,25 @@ NORM_CLASSES: tuple[NormClass, ...] = (
     NormClass("LazyInstanceNorm3d", _INSTANCENORM_MODULES, True, 3),
 )
 
+# Norm layers of libraries that take the same flag and pass it to a torch norm layer inside (or update their
+# own running stats in place, as HeteroBatchNorm does): checked against torch_geometric 2.8.1's source by
+# scripts/verify_model_classes.py, and under vmap with torch 2.14.1.
+_PYG_NORM_MODULES = ("torch_geometric.nn", "torch_geometric.nn.norm", "torch_geometric.nn.norm.batch_norm")
+LIBRARY_NORM_CLASSES: tuple[NormClass, ...] = (
+    # BatchNorm(in_channels, eps, momentum, affine, track_running_stats, allow_single_element, device)
+    NormClass("BatchNorm", _PYG_NORM_MODULES, True, 4),
+    # HeteroBatchNorm(in_channels, num_types, eps, momentum, affine, track_running_stats)
+    NormClass("HeteroBatchNorm", _PYG_NORM_MODULES, True, 5),
+    # InstanceNorm(in_channels, eps, momentum, affine, track_running_stats, device)
+    NormClass(
+        "InstanceNorm",
+        ("torch_geometric.nn", "torch_geometric.nn.norm", "torch_geometric.nn.norm.instance_norm"),
+        False,
+        4,
+    ),
+)
+NORM_CLASSES = NORM_CLASSES + LIBRARY_NORM_CLASSES
+
 NORM_CLASS_BY_QUALNAME: dict[str, NormClass] = {
     f"{module}.{cls.name}": cls for cls in NORM_CLASSES for module in cls.modules
 }

@@ -41,9 +41,16 @@ from bn_codemod.model_classes import (
     TORCHVISION_CLASSES,
     ModelClass,
 )
-from bn_codemod.torchvision_builders import NORM_LAYER_WORKS, RUNTIME_ONLY
+from bn_codemod.knowledge import LIBRARY_NORM_CLASSES  # noqa: E402
+from bn_codemod.torchvision_builders import NORM_LAYER_WORKS, RUNTIME_ONLY  # noqa: E402
 
-RELEASES = ("torchvision==0.28.0", "timm==1.0.31", "pretrainedmodels==0.7.4", "efficientnet_pytorch==0.7.1")
+RELEASES = (
+    "torchvision==0.28.0",
+    "timm==1.0.31",
+    "pretrainedmodels==0.7.4",
+    "efficientnet_pytorch==0.7.1",
+    "torch_geometric==2.8.1",
+)
 # Modules that re-export classes defined elsewhere (torchvision.models.mobilenet re-exports v2 and v3).
 TORCHVISION_PACKAGES = ("torchvision.models", "torchvision.models.video", "torchvision.models.mobilenet")
 BATCHNORM = re.compile(r"BatchNorm|^batchnorm|BnAct|^bn$")
@@ -365,6 +372,24 @@ def build_torchvision_classes() -> None:
             print(f"ok  built {model.name}: {len(before)} tracking norm layers before, 0 after, eps/momentum kept")
 
 
+def check_library_norm_classes(files: dict[str, str]) -> None:
+    """torch_geometric's norm layers: the flag's position and default, and the exports."""
+    for norm in LIBRARY_NORM_CLASSES:
+        defining = norm.modules[-1]
+        _, tree = module_file(files, defining)
+        cls = definitions(tree).get(norm.name)
+        if not isinstance(cls, ast.ClassDef):
+            fail(f"{defining}.{norm.name}: no such class")
+            continue
+        check_exports(files, ModelClass(norm.name, norm.modules, RUNTIME_ONLY), defining)
+        parameters, defaults = init_parameters(cls)
+        position = parameters.index("track_running_stats") if "track_running_stats" in parameters else None
+        if position != norm.positional_index or defaults.get("track_running_stats") != str(norm.tracks_by_default):
+            fail(f"{norm.name}: track_running_stats at {position}, default {defaults.get('track_running_stats')}")
+        else:
+            print(f"ok  {defining}.{norm.name}: track_running_stats at {position}, default {norm.tracks_by_default}")
+
+
 def main() -> int:
     if "--build" in sys.argv:
         build_torchvision_classes()
@@ -374,6 +399,7 @@ def main() -> int:
     check_timm(sources["timm"])
     check_library(sources["pretrainedmodels"], PRETRAINEDMODELS_FACTORIES + PRETRAINEDMODELS_CLASSES)
     check_library(sources["efficientnet_pytorch"], EFFICIENTNET_PYTORCH_CLASSES)
+    check_library_norm_classes(sources["torch_geometric"])
     print(f"\n{len(failures)} disagreement(s)" if failures else "\nthe table agrees with every source")
     return 1 if failures else 0
 
