@@ -28,10 +28,17 @@ def visible_dict(scope: ScopeNode, name: str) -> Optional[dict[str, cst.BaseExpr
 
 
 def only_subscripted(scope: ScopeNode, name: str) -> bool:
-    """Whether `name` is bound once in `scope` and otherwise only read as `name[...]` (a factory table
-    `types = (nn.BatchNorm1d, nn.BatchNorm2d)` … `types[dim - 1]`, never `isinstance(m, types)`)."""
+    """Whether `name` is bound once in `scope` and otherwise only read as `name[...](...)`: a factory table
+    `types = (nn.BatchNorm1d, nn.BatchNorm2d)` … `types[dim - 1](c)` whose classes never leave it, so no
+    `isinstance(m, types)` nor `isinstance(m, types[1])` can see them."""
     mentions = mentions_of(scope, name)
-    return not mentions.other and not mentions.double_stars and len(mentions.assignments) == 1 and mentions.subscripts > 0
+    return (
+        not mentions.other
+        and not mentions.double_stars
+        and len(mentions.assignments) == 1
+        and mentions.subscripts > 0
+        and mentions.called_subscripts == mentions.subscripts
+    )
 
 
 def mentions_of(scope: ScopeNode, name: str) -> "_Mentions":
@@ -71,6 +78,7 @@ class _Mentions(cst.CSTVisitor):
         self.assignments: list[cst.BaseExpression] = []
         self.double_stars = 0
         self.subscripts = 0
+        self.called_subscripts = 0  # `name[...](...)`: the element is called right away
         self.other = False
 
     def visit_Assign(self, node: cst.Assign) -> Optional[bool]:
@@ -87,6 +95,11 @@ class _Mentions(cst.CSTVisitor):
             return False  # the use we can read
         node.value.visit(self)  # not the keyword's own name
         return False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Name) and func.value.value == self._name:
+            self.called_subscripts += 1
 
     def visit_Subscript(self, node: cst.Subscript) -> Optional[bool]:
         if isinstance(node.value, cst.Name) and node.value.value == self._name:

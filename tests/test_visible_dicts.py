@@ -50,8 +50,10 @@ def test_anything_else_is_unknown(source):
     assert keys(source) is None
 
 
-def test_a_table_only_read_by_index_is_a_factory_table():
-    assert only_subscripted(cst.parse_module("t = (A, B)\nx = t[i]\n"), "t")
-    assert not only_subscripted(cst.parse_module("t = (A, B)\nx = t[i]\nisinstance(m, t)\n"), "t")
+def test_a_table_only_called_by_index_is_a_factory_table():
+    assert only_subscripted(cst.parse_module("t = (A, B)\nx = t[i](4)\ny = t[0](2)\n"), "t")
+    assert not only_subscripted(cst.parse_module("t = (A, B)\nx = t[i]\n"), "t")  # the class escapes
+    assert not only_subscripted(cst.parse_module("t = (A, B)\ndef f(i):\n    return t[i]\n"), "t")
+    assert not only_subscripted(cst.parse_module("t = (A, B)\nx = t[i](4)\nisinstance(m, t)\n"), "t")
     assert not only_subscripted(cst.parse_module("t = (A, B)\n"), "t")  # never indexed
-    assert not only_subscripted(cst.parse_module("t = (A, B)\nx = t[i]\nt = (C,)\n"), "t")
+    assert not only_subscripted(cst.parse_module("t = (A, B)\nx = t[i](4)\nt = (C,)\n"), "t")
