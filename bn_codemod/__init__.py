@@ -1,6 +1,8 @@
 """bn-codemod: make PyTorch BatchNorm layers vmap-compatible, statically."""
 
 __version__ = "0.1.0"
+# Where the project lives: a placeholder until its public home is decided (README, "Where it lives").
+REPOSITORY_URL = "https://github.com/bn-codemod/bn-codemod"
 
 from .analysis import ParseError, check_source, fix_source  # noqa: E402
 from .findings import Finding  # noqa: E402

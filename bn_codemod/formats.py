@@ -77,6 +77,7 @@ from pathlib import PurePath
 from typing import Any, Callable, Optional, Sequence
 from urllib.parse import quote
 
+from . import REPOSITORY_URL
 from .findings import Finding
 from .report import write_text
 from .rules import RULES, Rule, explain
@@ -85,8 +86,8 @@ from .runner import FileOutcome, Mode
 OUTPUT_FORMATS = ("text", "json", "github", "sarif")
 JSON_SCHEMA_VERSION = 1
 TOOL_NAME = "bn-codemod"
-# Where the tool is published; informationUri must be an absolute URI.
-INFORMATION_URI = "https://pypi.org/project/bn-codemod/"
+# The tool's documentation (its README); informationUri must be an absolute URI.
+INFORMATION_URI = f"{REPOSITORY_URL}#readme"
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_SOURCE_ROOT = "%SRCROOT%"
 

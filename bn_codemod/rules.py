@@ -141,8 +141,11 @@ that do are fixed (BN003), the others are reported (BN004).
 """
 
 _TORCHVISION_VERIFIED = """\
-`tests/test_torchvision_table.py` (in CI) checks every entry against torchvision
-0.28.0's own source, read from its wheel without importing it. `scripts/verify_torchvision.py` (run
+`tests/test_torchvision_table.py` checks every entry against torchvision 0.28.0's own
+source: `scripts/torchvision_source.py` reads the wheel without importing it, follows where a
+caller's `norm_layer=` goes, and commits the result with the wheel's sha256
+(`tests/data/torchvision-0.28.0.json`), so the check needs no network; one test (in CI) downloads the
+wheel again and compares. `scripts/verify_torchvision.py` (run
 by hand in an environment with torchvision) builds every registered builder, as written and with
 the keyword bn-codemod adds, and counts BatchNorm modules still tracking running stats. Result with
 torch 2.14.1 and torchvision 0.29.1 (whose `models/` is identical to 0.28.0's): 121 builders, 121

@@ -1,6 +1,8 @@
 """Build every model in bn_codemod.torchvision_builders.BUILDERS and check its support kind against reality.
 
-Not run in CI: it needs torchvision, which the project's own environment never gets. Run it in a separate venv:
+The static half, what torchvision's source says, is scripts/torchvision_source.py (committed as
+tests/data/torchvision-0.28.0.json and checked by the tests). This script is the dynamic half. Not run in CI:
+it needs torchvision, which the project's own environment never gets. Run it in a separate venv:
 
     python3 -m venv /tmp/tv && /tmp/tv/bin/pip install torch==2.14.1 torchvision==0.29.1
     /tmp/tv/bin/python scripts/verify_torchvision.py            # all builders, about 2.5 minutes on 2 cores

@@ -8,9 +8,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from unprivileged import run_unprivileged
 
 from bn_codemod import files
-from bn_codemod.files import DEFAULT_EXCLUDED_DIRS, DiscoveryError, GitIgnore, discover_files
+from bn_codemod.files import (
+    DEFAULT_EXCLUDED_DIRS,
+    DiscoveryError,
+    GitIgnore,
+    discover_files,
+)
 
 
 def make(root: Path, *entries: str) -> None:
@@ -512,18 +518,19 @@ def test_file_symlinks_are_included_and_dangling_ones_skipped(project: Path) -> 
     assert found(".") == ["link.py", "real/a.py"]
 
 
-def test_unreadable_directory_is_reported_and_walk_continues(project: Path) -> None:
-    make(project, "a.py", "locked/b.py", "z/c.py")
-    locked = project / "locked"
-    locked.chmod(0)
-    try:
-        if os.access(locked, os.R_OK):
-            pytest.skip("running with privileges that ignore directory permissions")
-        result, errors = discover_files(["."])
-    finally:
-        locked.chmod(0o755)
-    assert [path.as_posix() for path in result] == ["a.py", "z/c.py"]
-    assert errors == [DiscoveryError("locked", "cannot list directory: permission denied")]
+def test_unreadable_directory_is_reported_and_walk_continues(unprivileged_tmp_path: Path) -> None:
+    def body():
+        make(unprivileged_tmp_path, "a.py", "locked/b.py", "z/c.py")
+        locked = unprivileged_tmp_path / "locked"
+        locked.chmod(0)
+        try:
+            result, errors = discover_files(["."])
+        finally:
+            locked.chmod(0o755)
+        assert [path.as_posix() for path in result] == ["a.py", "z/c.py"]
+        assert errors == [DiscoveryError("locked", "cannot list directory: permission denied")]
+
+    run_unprivileged(body, cwd=unprivileged_tmp_path)
 
 
 REAL_SCANDIR = os.scandir
@@ -563,15 +570,16 @@ def test_permission_error_while_listing_is_reported(project: Path, monkeypatch: 
     ]
 
 
-def test_unreadable_gitignore_is_reported(project: Path) -> None:
-    make(project, "a.py")
-    write(project, ".gitignore", "a.py\n")
-    (project / ".gitignore").chmod(0)
-    try:
-        if os.access(project / ".gitignore", os.R_OK):
-            pytest.skip("running with privileges that ignore file permissions")
-        result, errors = discover_files(["."])
-    finally:
-        (project / ".gitignore").chmod(0o644)
-    assert [path.as_posix() for path in result] == ["a.py"]
-    assert errors == [DiscoveryError(".gitignore", "cannot read .gitignore: permission denied")]
+def test_unreadable_gitignore_is_reported(unprivileged_tmp_path: Path) -> None:
+    def body():
+        make(unprivileged_tmp_path, "a.py")
+        write(unprivileged_tmp_path, ".gitignore", "a.py\n")
+        (unprivileged_tmp_path / ".gitignore").chmod(0)
+        try:
+            result, errors = discover_files(["."])
+        finally:
+            (unprivileged_tmp_path / ".gitignore").chmod(0o644)
+        assert [path.as_posix() for path in result] == ["a.py"]
+        assert errors == [DiscoveryError(".gitignore", "cannot read .gitignore: permission denied")]
+
+    run_unprivileged(body, cwd=unprivileged_tmp_path)

@@ -308,7 +308,7 @@ def test_sarif_exact_output_apart_from_the_rule_descriptors():
                     "driver": {
                         "name": "bn-codemod",
                         "version": "9.8.7",
-                        "informationUri": "https://pypi.org/project/bn-codemod/",
+                        "informationUri": "https://github.com/bn-codemod/bn-codemod#readme",
                     }
                 },
                 "invocations": [

@@ -56,6 +56,7 @@ def try_repo(hook_id: str, repo: Path, env: dict) -> subprocess.CompletedProcess
     )
 
 
+@pytest.mark.needs_index  # pre-commit pip-installs bn-codemod and libcst into the hook environment
 def test_fixer_hook_fails_and_fixes_then_passes(user_repo):
     repo, env = user_repo
 
@@ -71,6 +72,7 @@ def test_fixer_hook_fails_and_fixes_then_passes(user_repo):
     assert (repo / "model.py").read_text() == FIXED
 
 
+@pytest.mark.needs_index
 def test_check_hook_fails_without_modifying(user_repo):
     repo, env = user_repo
 
@@ -82,6 +84,7 @@ def test_check_hook_fails_without_modifying(user_repo):
     assert (repo / "model.py").read_text() == MODEL
 
 
+@pytest.mark.needs_index
 def test_one_process_gets_every_file(user_repo):
     # require_serial: pre-commit would otherwise split 10 files over its own processes (at least 4
     # files each), each paying the libcst import; bn-codemod spreads them over cores itself.

@@ -6,6 +6,7 @@ import pickle
 import stat
 
 import pytest
+from unprivileged import run_unprivileged
 
 from bn_codemod.source import (
     SourceError,
@@ -17,9 +18,6 @@ from bn_codemod.source import (
 )
 
 BOM = b"\xef\xbb\xbf"
-
-# Permission bits mean nothing to root, so tests relying on them cannot fail as they should.
-IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 
 def write_bytes(tmp_path, name: str, raw: bytes):
@@ -242,14 +240,16 @@ def test_read_through_a_file_used_as_directory(tmp_path):
     assert read_error(path / "inner.py") == f"{path / 'inner.py'}: Not a directory"
 
 
-@pytest.mark.skipif(IS_ROOT or os.name == "nt", reason="root reads any file")
-def test_read_unreadable_file(tmp_path):
-    path = write_bytes(tmp_path, "model.py", b"x = 1\n")
-    path.chmod(0)
-    try:
-        assert read_error(path) == f"{path}: permission denied"
-    finally:
-        path.chmod(0o600)
+def test_read_unreadable_file(unprivileged_tmp_path):
+    def body():
+        path = write_bytes(unprivileged_tmp_path, "model.py", b"x = 1\n")
+        path.chmod(0)
+        try:
+            assert read_error(path) == f"{path}: permission denied"
+        finally:
+            path.chmod(0o600)
+
+    run_unprivileged(body, cwd=unprivileged_tmp_path)
 
 
 def test_read_permission_error_is_reported(tmp_path, monkeypatch):
@@ -433,40 +433,38 @@ def test_write_into_missing_directory(tmp_path):
     assert str(caught.value) == f"{target}: cannot write: No such file or directory"
 
 
-def _read_only_directory_is_enforced(directory) -> bool:
-    return not os.access(directory, os.W_OK)
+def test_read_only_directory(unprivileged_tmp_path):
+    def body():
+        directory = unprivileged_tmp_path / "locked"
+        directory.mkdir()
+        path = write_bytes(directory, "model.py", b"original\n")
+        directory.chmod(0o555)
+        try:
+            with pytest.raises(SourceError) as caught:
+                write_atomic(path, b"new\n")
+            assert str(caught.value) == f"{path}: cannot write: permission denied"
+            assert path.read_bytes() == b"original\n"
+            assert os.listdir(directory) == ["model.py"]
+        finally:
+            directory.chmod(0o755)
+
+    run_unprivileged(body, cwd=unprivileged_tmp_path)
 
 
-def test_read_only_directory(tmp_path):
-    directory = tmp_path / "locked"
-    directory.mkdir()
-    path = write_bytes(directory, "model.py", b"original\n")
-    directory.chmod(0o555)
-    try:
-        if not _read_only_directory_is_enforced(directory):
-            pytest.skip("running as root: a read-only directory is still writable")
-        with pytest.raises(SourceError) as caught:
-            write_atomic(path, b"new\n")
-        assert str(caught.value) == f"{path}: cannot write: permission denied"
-        assert path.read_bytes() == b"original\n"
-        assert os.listdir(directory) == ["model.py"]
-    finally:
-        directory.chmod(0o755)
+def test_read_only_file_is_not_replaced(unprivileged_tmp_path):
+    def body():
+        path = write_bytes(unprivileged_tmp_path, "model.py", b"original\n")
+        path.chmod(0o444)
+        try:
+            with pytest.raises(SourceError) as caught:
+                write_atomic(path, b"new\n")
+            assert str(caught.value) == f"{path}: cannot write: permission denied"
+            assert path.read_bytes() == b"original\n"
+            assert os.listdir(unprivileged_tmp_path) == ["model.py"]
+        finally:
+            path.chmod(0o644)
 
-
-def test_read_only_file_is_not_replaced(tmp_path):
-    path = write_bytes(tmp_path, "model.py", b"original\n")
-    path.chmod(0o444)
-    try:
-        if os.access(path, os.W_OK):
-            pytest.skip("running as root: a read-only file is still writable")
-        with pytest.raises(SourceError) as caught:
-            write_atomic(path, b"new\n")
-        assert str(caught.value) == f"{path}: cannot write: permission denied"
-        assert path.read_bytes() == b"original\n"
-        assert os.listdir(tmp_path) == ["model.py"]
-    finally:
-        path.chmod(0o644)
+    run_unprivileged(body, cwd=unprivileged_tmp_path)
 
 
 def test_mkstemp_permission_error_is_reported(tmp_path, monkeypatch):
