@@ -15,7 +15,8 @@ import pytest
 import bn_codemod
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-PACKAGE_MODULES = sorted(path.name for path in (REPO_ROOT / "bn_codemod").glob("*.py"))
+PACKAGE = REPO_ROOT / "bn_codemod"
+PACKAGE_MODULES = sorted(path.relative_to(PACKAGE).as_posix() for path in PACKAGE.rglob("*.py"))  # subpackages too
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,104 @@
+"""BN002: a norm class used as a value that builds layers: `norm_layer=nn.BatchNorm2d`, `partial(nn.BatchNorm2d, ...)`.
+
+Where a value builds layers is a positive list, marked while the visitor goes down: keyword
+arguments, assignments, returns, list elements, dict values, parameter defaults, and both branches
+of `a if c else b` / `a or b` there. Stores, attribute parts, isinstance arguments, comparisons,
+tuples, sets and dict keys are never touched.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable, Optional
+
+import libcst as cst
+
+from ..knowledge import PARTIAL, TRACKING_KEYWORD
+from ..scopes import resolve
+from . import Family
+from .constructors import tracking_message
+
+if TYPE_CHECKING:
+    from ..visitor import BatchNormVisitor
+
+# Builtins that take a class to inspect it, not to build layers with it.
+_TYPE_INSPECTING = frozenset({"isinstance", "issubclass", "type", "super", "id", "repr", "str", "print", "hash", "getattr", "hasattr", "setattr", "vars", "dir", "callable"})
+_TIGHT_EQUAL = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
+
+
+class Factories(Family):
+    def __init__(self, visitor: BatchNormVisitor) -> None:
+        super().__init__(visitor)
+        self._factory_positions: set[int] = set()  # ids of expressions where a class is a layer factory
+        self._argument_positions: set[int] = set()  # ids of positional arguments to unknown callees
+
+    # Marking, on the way down.
+    def mark(self, value: Optional[cst.BaseExpression]) -> None:
+        """`value` builds layers if it is a norm class (an assigned, returned or default value)."""
+        if value is not None:
+            self._factory_positions.add(id(value))
+
+    def mark_all(self, values: Iterable[cst.BaseExpression]) -> None:
+        self._factory_positions.update(id(value) for value in values)
+
+    def mark_branches(self, node: cst.BaseExpression, *branches: cst.BaseExpression) -> None:
+        """`a if c else b`, `a or b`: each branch is a factory where the whole is."""
+        if id(node) in self._factory_positions:
+            self._factory_positions.update(id(branch) for branch in branches)
+
+    def mark_call_arguments(self, node: cst.Call, callee: Optional[str]) -> None:
+        if callee is None and isinstance(node.func, cst.Name) and node.func.value in _TYPE_INSPECTING:
+            return
+        args = node.args[1:] if callee == PARTIAL else node.args
+        for arg in args:
+            if arg.keyword is not None:
+                self._factory_positions.add(id(arg.value))
+            elif not arg.star:
+                self._argument_positions.add(id(arg.value))
+
+    # Fixing, on the way up.
+    def leave_call(self, original: cst.Call, updated: cst.Call, callee: str) -> Optional[cst.Call]:
+        """`partial(Cls, ...)`: the constructor's rule, on the arguments after Cls."""
+        if callee != PARTIAL:
+            return None
+        if not original.args or original.args[0].keyword is not None or original.args[0].star:
+            return updated
+        visitor = self.visitor
+        target = resolve(original.args[0].value, visitor.scopes)
+        norm_class = visitor.norm_classes.get(target) if target else None
+        if norm_class is None:
+            return updated
+        return visitor.constructors.construct(original, updated, norm_class, updated.args, offset=1)
+
+    def reference(self, original: cst.BaseExpression, updated: cst.BaseExpression) -> cst.BaseExpression:
+        """A norm class used as a value, e.g. norm_layer=nn.BatchNorm2d."""
+        in_factory_position = id(original) in self._factory_positions
+        if not in_factory_position and id(original) not in self._argument_positions:
+            return updated
+        visitor = self.visitor
+        qualified_name = resolve(original, visitor.scopes)
+        norm_class = visitor.norm_classes.get(qualified_name) if qualified_name else None
+        if norm_class is None or not norm_class.tracks_by_default:
+            return updated
+        if not in_factory_position:
+            # A positional argument: the callee may build layers with it or only compare with it.
+            visitor.report(
+                original,
+                "BN002",
+                f"{norm_class.name} passed as a value: if it is used to build layers, pass "
+                f"partial({norm_class.name}, track_running_stats=False)",
+            )
+            return updated
+        if not visitor.report(original, "BN002", tracking_message(norm_class, "BN002"), fixable=True):
+            return updated
+        partial_source = visitor.imports.partial(visitor.scopes, visitor.current_statement)
+        visitor.record(original, "wrap-partial", partial_source)
+        partial = cst.parse_expression(partial_source)
+        return cst.Call(
+            func=partial,
+            args=[
+                cst.Arg(value=updated.with_changes(lpar=(), rpar=())),
+                cst.Arg(keyword=cst.Name(TRACKING_KEYWORD), value=cst.Name("False"), equal=_TIGHT_EQUAL),
+            ],
+            lpar=updated.lpar,
+            rpar=updated.rpar,
+        )
