@@ -328,7 +328,7 @@ RULES: dict[str, Rule] = {
                 "Bottleneck, MobileNetV2, MobileNetV3, RegNet, EfficientNet, MaxVit, video S3D), "
                 "constructed directly, through a subclass that keeps their signature, or in a "
                 "subclass's super().__init__(...) (or Parent.__init__(self, ...)) call, and passes "
-                "norm_layer=partial(nn.BatchNorm2d, <the model's own eps/momentum>, "
+                "norm_layer=partial(nn.BatchNorm2d, <the builder's (or class's) own eps/momentum>, "
                 "track_running_stats=False). A builder called with pretrained weights is not rewritten "
                 "(see BN004); a super().__init__(**kwargs) that may already carry norm_layer is BN005."
             ),
