@@ -213,28 +213,35 @@ def _hit_lines(source: str, tree: ast.Module, lines: list[str], extra_classes: S
     # A factory table (`types = (nn.BatchNorm1d, nn.BatchNorm2d)`) or a dict unpacked into a norm layer
     # (`nn.BatchNorm2d(c, **dd)`) is read through its other mentions: `isinstance(m, types)`, `dd["k"] = v`.
     # Those mentions are kept: within the function that binds the name, else anywhere in the file.
+    # A `**dd` elsewhere cannot change what visible_dicts.py reads, so only dicts' other mentions count.
     simple: list[tuple[ast.stmt, Optional[ast.AST]]] = []
     _simple_statements(tree.body, None, simple)
-    followed: set[tuple[str, int, int]] = set()
+    local_names: dict[int, set[str]] = {}  # id(function) -> its parameters and assigned names
+    followed: set[tuple[str, bool, int, int]] = set()  # (name, unpacked, first line, last line)
     while True:
-        found: set[tuple[str, int, int]] = set()
+        found: set[tuple[str, bool, int, int]] = set()
         for statement, function in simple:
             first, last = _first_line(statement), statement.end_lineno or statement.lineno
             if not any(line in hits for line in range(first, last + 1)):
                 continue
-            names = set(_UNPACKED.findall("".join(lines[first - 1 : last])))
+            names = {(name, True) for name in _UNPACKED.findall("".join(lines[first - 1 : last]))}
             if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Tuple):
-                names.update(target.id for target in statement.targets if isinstance(target, ast.Name))
-            for name in names:
-                local = function is not None and name in _local_names(function)
-                found.add((name, *((_first_line(function), function.end_lineno or 0) if local else (1, len(lines)))))
+                names.update((target.id, False) for target in statement.targets if isinstance(target, ast.Name))
+            for name, unpacked in names:
+                if function is not None and id(function) not in local_names:
+                    local_names[id(function)] = _local_names(function)
+                if function is not None and name in local_names[id(function)]:
+                    found.add((name, unpacked, _first_line(function), function.end_lineno or 0))
+                else:
+                    found.add((name, unpacked, 1, len(lines)))
         found -= followed
         if not found:
             break
         followed |= found
-        for name, first, last in found:
+        for name, unpacked, first, last in found:
             start, end = starts[first - 1], starts[last] if last < len(starts) else len(source)
-            for match in re.compile(rf"\b{re.escape(name)}\b").finditer(source, start, end):
+            pattern = rf"(?<!\*\*)(?<!\*\* )\b{re.escape(name)}\b" if unpacked else rf"\b{re.escape(name)}\b"
+            for match in re.compile(pattern).finditer(source, start, end):
                 hits.add(bisect_right(starts, match.start()))
     return sorted(hits)
 

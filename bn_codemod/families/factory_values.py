@@ -28,6 +28,8 @@ class FactoryValues(Family):
         super().__init__(visitor)
         self._scope_nodes: list[cst.CSTNode] = []  # the node of each scope in visitor.scopes
         self._called: set[int] = set()  # ids of subscripts called right away: `types[i](c)`
+        # (id(scope), name) -> its visible dict: timm unpacks one `dd` into every layer of a function.
+        self._dicts: dict[tuple[int, str], Optional[dict[str, cst.BaseExpression]]] = {}
 
     # Dispatched by the visitor.
     def enter_scope(self, node: cst.CSTNode) -> None:
@@ -63,7 +65,7 @@ class FactoryValues(Family):
             if arg.star != "**":
                 continue
             scope = self._binding_scope(arg.value.value) if isinstance(arg.value, cst.Name) else None
-            keys = visible_dict(scope, arg.value.value) if scope is not None else None  # type: ignore[union-attr]
+            keys = self._visible_dict(scope, arg.value.value) if scope is not None else None  # type: ignore[union-attr]
             if keys is None:
                 return slot
             carried.update(keys)
@@ -103,6 +105,12 @@ class FactoryValues(Family):
             for element in table.elements
             if (visitor.norm_classes.get(resolve(element.value, visitor.scopes) or "") or _NOT_TRACKING).tracks_by_default
         ]
+
+    def _visible_dict(self, scope: cst.CSTNode, name: str) -> Optional[dict[str, cst.BaseExpression]]:
+        key = (id(scope), name)
+        if key not in self._dicts:
+            self._dicts[key] = visible_dict(scope, name)  # type: ignore[arg-type]
+        return self._dicts[key]
 
     def _binding_scope(self, name: str) -> Optional[cst.CSTNode]:
         """The node of the innermost function or module scope binding `name`, looked up as resolve() does."""
