@@ -56,6 +56,21 @@ def literal_value(expression: cst.BaseExpression):
     return UNKNOWN
 
 
+_NUMBERS = (cst.Integer, cst.Float, cst.Imaginary)
+
+
+def describe_non_bool(expression: cst.BaseExpression) -> str:
+    """For a message: what a value that literal_value() calls UNKNOWN is, e.g. "a non-bool literal (1)"."""
+    if isinstance(expression, cst.UnaryOperation) and isinstance(expression.operator, cst.Minus):
+        if isinstance(expression.expression, _NUMBERS):
+            return f"a non-bool literal (-{expression.expression.value})"
+    if isinstance(expression, (*_NUMBERS, cst.SimpleString)):
+        return f"a non-bool literal ({expression.value})"
+    if isinstance(expression, (cst.ConcatenatedString, cst.List, cst.Tuple, cst.Dict, cst.Set)):
+        return "a non-bool literal"
+    return "a value that is not a literal"
+
+
 def string_literal(expression: cst.BaseExpression) -> Optional[str]:
     """The value of a plain string literal, e.g. the model name in get_model("resnet50")."""
     if isinstance(expression, cst.SimpleString):

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from . import __version__
-from .config import ConfigError, Settings, load_settings
+from .config import ConfigError, Overrides, Resolver, Settings, describe_settings
 from .formats import OUTPUT_FORMATS, render
-from .report import finding_line, summary, write_errors, write_text
+from .report import finding_line, summary, write_errors, write_text, write_timings
 from .rules import RULES, explain
-from .cache import CACHE_DIR_NAME, Cache
+from .cache import CACHE_DIR_NAME, Cache, project_root
 from .runner import NOTEBOOK_SUFFIX, FileOutcome, Mode, process_notebook, process_source, run_files
 
 SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
@@ -21,28 +21,48 @@ EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 
+SUBCOMMANDS = ("check", "fix")
+
 _EXAMPLES = """\
 examples:
-  bn-codemod src/                 rewrite every BatchNorm-family constructor in place
-  bn-codemod --check src/         list unpatched uses; exit 1 if any (for CI)
+  bn-codemod fix src/             rewrite every BatchNorm-family constructor in place
+  bn-codemod src/                 the same (fix is the default)
+  bn-codemod check src/           list unpatched uses; exit 1 if any (for CI); same as --check
   bn-codemod --diff src/          show what would change; write nothing
   cat model.py | bn-codemod -     read stdin, write the fixed source to stdout
 
+A path named like a subcommand needs a ./ prefix: bn-codemod fix ./check
+
 exit codes:
   0  nothing left to report
-  1  findings remain (with --check/--diff: anything to change or report)
-  2  a file could not be processed, or a path does not exist
+  1  findings remain (with check/--diff: anything to change or report)
+  2  a file could not be processed, or a path does not exist (fix writes nothing then)
 """
 
+_DESCRIPTIONS = {
+    None: "Find and fix PyTorch BatchNorm layers that break torch.func.vmap (sets track_running_stats=False).",
+    "check": "Report unpatched BatchNorm layers; write nothing. Exit 1 if anything is found.",
+    "fix": "Rewrite BatchNorm layers in place so they run under torch.func.vmap (the default).",
+}
 
-def build_parser() -> argparse.ArgumentParser:
+
+def build_parser(subcommand: Optional[str] = None) -> argparse.ArgumentParser:
+    """The parser for `bn-codemod [check|fix] ...`: every form takes the same options."""
+    prog = "bn-codemod" if subcommand is None else f"bn-codemod {subcommand}"
     parser = argparse.ArgumentParser(
-        prog="bn-codemod",
-        description="Find and fix PyTorch BatchNorm layers that break torch.func.vmap "
-        "(sets track_running_stats=False).",
+        prog=prog,
+        usage=f"{prog} [options] PATH [PATH ...]" if subcommand else "bn-codemod [check|fix] [options] PATH [PATH ...]",
+        description=_DESCRIPTIONS[subcommand],
         epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,  # `--chec` must be an error, not --check
     )
+    add_options(parser)
+    return parser
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """Every option, in one place, for every form of the command."""
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories; '-' reads stdin")
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--check", action="store_true", help="report only; exit 1 if anything is found")
@@ -60,6 +80,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--select", action="append", metavar="CODES", help="only these rule codes or prefixes (comma-separated)"
     )
     parser.add_argument("--ignore", action="append", metavar="CODES", help="skip these rule codes or prefixes")
+    parser.add_argument(
+        "--extend-select", action="append", metavar="CODES", help="enable these too, on top of the configured select"
+    )
+    parser.add_argument(
+        "--extend-ignore", action="append", metavar="CODES", help="skip these too, on top of the configured ignore"
+    )
+    parser.add_argument(
+        "--config", metavar="FILE",
+        help="use this configuration file for every file (default: the closest one above each file)",
+    )
+    parser.add_argument(
+        "--show-settings", action="store_true", help="print the settings the first PATH gets, and where they come from"
+    )
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain (errors still exit 2)")
     parser.add_argument(
         "--output-format", choices=OUTPUT_FORMATS, default="text",
@@ -73,11 +106,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "-j", "--jobs", type=_positive_int, default=os.cpu_count() or 1, metavar="N",
-        help="processes to use when there is enough work (default: all cores)",
+        help="processes to use when there is enough work (default and upper bound: the CPUs available)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="also say on stderr what was skipped and how long huge files took"
+    )
     parser.add_argument("--version", action="version", version=f"bn-codemod {__version__}")
-    return parser
+
+
+def parse_arguments(argv: Sequence[str]) -> tuple[argparse.ArgumentParser, argparse.Namespace, Mode]:
+    """Options and mode for `bn-codemod [check|fix] [options] PATH...`.
+
+    The subcommand may come first (`bn-codemod check src`) or after options (`bn-codemod -q check src`):
+    the first PATH named `check` or `fix` is the subcommand, as in ruff. Without one, fix is the default.
+    """
+    subcommand = argv[0] if argv and argv[0] in SUBCOMMANDS else None
+    parser = build_parser(subcommand)
+    # Intermixed, as ruff: `bn-codemod -q check src --diff` and `bn-codemod src --check` both work.
+    options = parser.parse_intermixed_args(argv[1:] if subcommand else argv)
+    if subcommand is None and options.paths and options.paths[0] in SUBCOMMANDS:
+        subcommand, options.paths = options.paths[0], options.paths[1:]
+    if subcommand == "fix" and (options.check or options.diff):
+        parser.error(f"fix cannot be combined with {'--check' if options.check else '--diff'}")
+    # `check --diff` shows the fixes without writing, as `ruff check --diff`.
+    if options.diff:
+        mode = Mode.DIFF
+    elif options.check or subcommand == "check":
+        mode = Mode.CHECK
+    else:
+        mode = Mode.FIX
+    return parser, options, mode
 
 
 def _positive_int(text: str) -> int:
@@ -88,22 +147,25 @@ def _positive_int(text: str) -> int:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = build_parser()
-    options = parser.parse_args(argv)
+    parser, options, mode = parse_arguments(sys.argv[1:] if argv is None else list(argv))
     if options.list_rules or options.explain:
         return _document_rules(options)
     if not options.paths:
         parser.error("give at least one PATH (or '-' for stdin)")
-    mode = Mode.CHECK if options.check else Mode.DIFF if options.diff else Mode.FIX
     try:
-        settings = load_settings(select=options.select, ignore=options.ignore, exclude=options.exclude)
+        resolver = Resolver(
+            Overrides.from_flags(options.select, options.extend_select, options.ignore, options.extend_ignore),
+            config=Path(options.config) if options.config else None,
+        )
+        if options.show_settings:
+            return _show_settings(options, resolver)
+        if "-" in options.paths:
+            return _run_stdin(options, mode, resolver)
+        return _run_paths(options, mode, resolver)
     except ConfigError as error:
+        # Also from a subproject's file met during the walk: before anything is analysed or written.
         sys.stderr.write(f"error: {error}\n")
         return EXIT_ERROR
-    try:
-        if "-" in options.paths:
-            return _run_stdin(options, mode, settings)
-        return _run_paths(options, mode, settings)
     except KeyboardInterrupt:
         sys.stderr.write("error: interrupted\n")
         return 130
@@ -111,12 +173,31 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_ERROR
 
 
-def _cache_dir(options: argparse.Namespace, settings: Settings) -> Path:
-    """--cache-dir, else beside the pyproject.toml that configured this run, else here (as ruff)."""
+def _open_cache(options: argparse.Namespace, settings: Settings, mode: Mode) -> Optional[Cache]:
+    """--cache-dir, else in the files' project root (their configuration file's directory, else see
+    cache.project_root), else here; outside a project --check and --diff use an existing cache but
+    create none (as ruff, but never in a stray cwd)."""
+    if options.no_cache:
+        return None
     if options.cache_dir:
-        return Path(options.cache_dir)
-    project_root = Path(settings.source).parent if settings.source else Path.cwd()
-    return project_root / CACHE_DIR_NAME
+        cache = Cache(Path(options.cache_dir), settings.key())
+    else:
+        root = project_root(settings.root if settings.source else None)
+        directory = (root or Path.cwd()) / CACHE_DIR_NAME
+        cache = Cache(directory, settings.key(), create=root is not None or mode is Mode.FIX)
+    if cache.unusable:
+        sys.stderr.write(f"warning: {cache.unusable}\n")
+    return cache
+
+
+def _show_settings(options: argparse.Namespace, resolver: Resolver) -> int:
+    path = options.stdin_filename if options.paths == ["-"] and options.stdin_filename else options.paths[0]
+    if os.path.isdir(path):
+        settings = resolver.settings_for_directory(path)
+    else:
+        settings = resolver.settings_for(path)
+    sys.stdout.write(describe_settings(path, settings, options.exclude))
+    return EXIT_CLEAN
 
 
 def _document_rules(options: argparse.Namespace) -> int:
@@ -132,17 +213,45 @@ def _document_rules(options: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
-def _run_paths(options: argparse.Namespace, mode: Mode, settings: Settings) -> int:
-    from .files import discover_files
+def _run_paths(options: argparse.Namespace, mode: Mode, resolver: Resolver) -> int:
+    from .files import discover
 
-    paths, discovery_errors = discover_files(
-        options.paths, exclude=settings.exclude, extensions=SOURCE_SUFFIXES, force_exclude=options.force_exclude
+    found = discover(
+        options.paths, exclude=options.exclude, extensions=SOURCE_SUFFIXES, force_exclude=options.force_exclude,
+        project_excludes=resolver.exclude_globs,
     )
-    cache = None if options.no_cache else Cache(_cache_dir(options, settings), settings.key())
-    outcomes = run_files([str(path) for path in paths], mode, settings, cache, options.jobs)
-    outcomes += [FileOutcome(problem.path, error=f"{problem.path}: {problem.message}") for problem in discovery_errors]
+    problems = [FileOutcome(problem.path, error=f"{problem.path}: {problem.message}") for problem in found.errors]
+    if mode is Mode.FIX and problems:
+        # A mistyped path must not leave the other paths half rewritten: fix all or nothing.
+        write_errors(problems, sys.stderr)
+        sys.stderr.write("error: nothing was written; fix the paths above and run again\n")
+        return EXIT_ERROR
+    if not options.quiet:
+        for skipped in found.skipped:
+            sys.stderr.write(f"skipped: {skipped.path}: {skipped.message}\n")
+    outcomes = _run_with_own_settings([str(path) for path in found.files], mode, resolver, options)
+    if options.verbose:
+        write_timings(outcomes, sys.stderr)
+    outcomes += problems
     _report(outcomes, mode, options)
     return _exit_code(outcomes, mode, False, options.exit_zero)
+
+
+def _run_with_own_settings(
+    paths: list[str], mode: Mode, resolver: Resolver, options: argparse.Namespace
+) -> list[FileOutcome]:
+    """Outcomes in the order of `paths`, each file run with the settings of its own configuration
+    file; files that share settings share a run (and a process pool) and a cache."""
+    groups: dict[Settings, list[int]] = {}
+    for index, path in enumerate(paths):
+        groups.setdefault(resolver.settings_for(path), []).append(index)
+    outcomes: list[Optional[FileOutcome]] = [None] * len(paths)
+    for settings, indexes in groups.items():
+        cache = _open_cache(options, settings, mode)
+        group_outcomes = run_files([paths[index] for index in indexes], mode, settings, cache, options.jobs)
+        for index, outcome in zip(indexes, group_outcomes):
+            outcomes[index] = outcome
+    return [outcome for outcome in outcomes if outcome is not None]
 
 
 def _report(outcomes: list[FileOutcome], mode: Mode, options: argparse.Namespace) -> None:
@@ -157,19 +266,32 @@ def _report(outcomes: list[FileOutcome], mode: Mode, options: argparse.Namespace
     write_text(outcomes, mode, sys.stdout, quiet=options.quiet)
 
 
-def _run_stdin(options: argparse.Namespace, mode: Mode, settings: Settings) -> int:
+def _run_stdin(options: argparse.Namespace, mode: Mode, resolver: Resolver) -> int:
+    from .files import is_force_excluded
     from .source import SourceError, decode_source
 
     if len(options.paths) > 1:
         sys.stderr.write("error: '-' (stdin) cannot be combined with other paths\n")
         return EXIT_ERROR
     name = options.stdin_filename or "-"
+    # The settings of the file the editor says this is, as if it were read from disk.
+    settings = resolver.settings_for(name) if options.stdin_filename else resolver.settings_for_directory(os.getcwd())
     raw = sys.stdin.buffer.read()
+    if (
+        options.stdin_filename
+        and options.force_exclude
+        and is_force_excluded(name, options.exclude, resolver.exclude_globs)
+    ):
+        # As ruff: an excluded file is passed through untouched, so editor integrations keep it as it is.
+        if mode is Mode.FIX:
+            sys.stdout.buffer.write(raw)
+            sys.stdout.flush()
+        return EXIT_CLEAN
     if name.endswith(NOTEBOOK_SUFFIX):
-        outcome = process_notebook(name, raw, mode, settings, write=False)
+        outcome = process_notebook(name, raw, mode, settings)
     else:
         try:
-            outcome = process_source(decode_source(raw, name), mode, settings, write=False)
+            outcome = process_source(decode_source(raw, name), mode, settings)
         except SourceError as error:
             outcome = FileOutcome(name, error=str(error))
     if mode is Mode.FIX:

@@ -64,6 +64,12 @@ sarif
     message and in `properties` (cell, cellLine, cellColumn); its region is line 1, since SARIF lines
     count the notebook's JSON. Files that could not be processed are `toolExecutionNotifications` of
     `invocations[0]`, whose `executionSuccessful` is then false.
+
+File names that are not valid UTF-8
+    json, github and sarif output is always valid UTF-8. A byte of a file name that does not
+    decode is written as the text \\xNN (b"caf\\xe9.py" -> "caf\\xe9.py"; see utf8_text); a SARIF
+    URI percent-encodes the name's bytes instead ("caf%E9.py"). The text format prints the name's
+    bytes unchanged, as ls and grep do.
 """
 
 from __future__ import annotations
@@ -135,7 +141,7 @@ def render_json(outcomes: Sequence[FileOutcome], tool_version: str) -> str:
 
 def _json_finding(path: str, finding: Finding) -> dict[str, Any]:
     return {
-        "file": path,
+        "file": utf8_text(path),
         "line": finding.line,
         "column": finding.column,
         "end_line": finding.end_line,
@@ -149,7 +155,7 @@ def _json_finding(path: str, finding: Finding) -> dict[str, Any]:
 
 
 def _json_error(error: _FileError) -> dict[str, Any]:
-    return {"file": error.path, "line": error.line, "column": error.column, "message": error.message}
+    return {"file": utf8_text(error.path), "line": error.line, "column": error.column, "message": utf8_text(error.message)}
 
 
 # -------------------------------------------------------------------------------------------- github
@@ -191,8 +197,8 @@ def _github_finding(path: str, finding: Finding) -> str:
 
 
 def _workflow_command(command: str, properties: dict[str, str], message: str) -> str:
-    rendered = ",".join(f"{name}={escape_property(value)}" for name, value in properties.items())
-    return f"::{command}{' ' + rendered if rendered else ''}::{escape_data(message)}"
+    rendered = ",".join(f"{name}={escape_property(utf8_text(value))}" for name, value in properties.items())
+    return f"::{command}{' ' + rendered if rendered else ''}::{escape_data(utf8_text(message))}"
 
 
 def escape_data(text: str) -> str:
@@ -307,7 +313,7 @@ def _sarif_result(path: str, finding: Finding, rule_index: int) -> dict[str, Any
         "ruleId": finding.code,
         "ruleIndex": rule_index,
         "level": "note" if finding.fixed else "error",
-        "message": {"text": message},
+        "message": {"text": utf8_text(message)},
         "locations": [{"physicalLocation": physical_location}],
         "properties": properties,
     }
@@ -322,7 +328,7 @@ def _sarif_notification(error: _FileError) -> dict[str, Any]:
         physical_location["region"] = region
     return {
         "level": "error",
-        "message": {"text": error.message},
+        "message": {"text": utf8_text(error.message)},
         "locations": [{"physicalLocation": physical_location}],
     }
 
@@ -331,8 +337,9 @@ def _artifact_location(path: str) -> dict[str, str]:
     path = _workspace_path(path)
     if os.path.isabs(path):
         return {"uri": PurePath(path).as_uri()}
-    # quote() keeps "/" and encodes ":" so a first segment like "c:x.py" cannot read as a scheme.
-    return {"uri": quote(path, safe="/"), "uriBaseId": SARIF_SOURCE_ROOT}
+    # quote() keeps "/" and encodes ":" so a first segment like "c:x.py" cannot read as a scheme;
+    # quoting the name's bytes gives %E9 for a byte that is not UTF-8, exactly as RFC 3986 allows.
+    return {"uri": quote(os.fsencode(path), safe="/"), "uriBaseId": SARIF_SOURCE_ROOT}
 
 
 # ------------------------------------------------------------------------------------------- shared
@@ -364,6 +371,12 @@ def _parse_error(path: str, text: str) -> _FileError:
         if rest.startswith(": "):
             return _FileError(path, None, None, rest[2:])
     return _FileError(path, None, None, text)
+
+
+def utf8_text(text: str) -> str:
+    """`text` as valid UTF-8: a file name's bytes that are not UTF-8 (which os.fsdecode keeps as
+    lone surrogates) become the four characters \\xNN, so b"caf\\xe9.py" is shown as caf\\xe9.py."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _workspace_path(path: str) -> str:

@@ -34,6 +34,13 @@ def write_errors(outcomes: Iterable[FileOutcome], err: TextIO) -> None:
             err.write(f"error: {outcome.error}\n")
 
 
+def write_timings(outcomes: Iterable[FileOutcome], err: TextIO) -> None:
+    """--verbose: how long each file analysed alone (above HUGE_FILE_BYTES) took."""
+    for outcome in outcomes:
+        if outcome.processed_alone and outcome.seconds is not None:
+            err.write(f"bn-codemod: {outcome.path}: huge file, analysed alone in {outcome.seconds:.1f} s\n")
+
+
 def summary(outcomes: list[FileOutcome], mode: Mode) -> str:
     findings = [f for o in outcomes for f in o.findings]
     files_with_findings = sum(1 for o in outcomes if o.findings)

@@ -382,7 +382,8 @@ RULES: dict[str, Rule] = {
             what_it_does=(
                 "Reports a norm-layer constructor, partial or builder whose track_running_stats (or "
                 "norm_layer) may be set by **kwargs, by *args covering its positional slot, or by a "
-                "value that is not a literal."
+                "value other than a literal True or False (a name, an expression, or a non-bool "
+                "literal such as 1)."
             ),
             why=(
                 "If the value ends up True, the layer fails under torch.func.vmap in train mode; "

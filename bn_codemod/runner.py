@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import time
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Callable, Optional, Sequence
@@ -14,13 +15,16 @@ from .cache import Cache, content_key
 from .config import Settings
 from .findings import Finding
 from .safety import check_rewrite
-from .source import SourceError, SourceFile, decode_source, encode_source, read_bytes, write_atomic
+from .source import FileSnapshot, SourceError, SourceFile, decode_source, encode_source, read_file, write_atomic
 
 NOTEBOOK_SUFFIX = ".ipynb"
 # Below this much work a process pool (fork, pipes, ~40 ms) costs more than it saves; measured on
 # timm's model files: 60 kB breaks even, 200 kB (ten files) saves ~0.1 s of ~0.7 s.
 _PARALLEL_MIN_FILES = 2
 _PARALLEL_MIN_BYTES = 50_000
+# A file above this size is analysed alone, after the pool has finished: its parse takes memory in
+# proportion (a 5 MB module of layers peaks near 1 GB), which must not add up across workers.
+HUGE_FILE_BYTES = 1_000_000
 
 
 class Mode(Enum):
@@ -36,7 +40,9 @@ class FileOutcome:
     error: Optional[str] = None  # one line, already naming the file
     changed: bool = False  # fix mode: written; check/diff mode: would be written
     diff: str = ""
-    new_bytes: Optional[bytes] = None  # the fixed file, for stdin mode
+    seconds: Optional[float] = None  # time spent analysing it (None: it was never analysed)
+    processed_alone: bool = False  # above HUGE_FILE_BYTES: analysed with no worker beside it
+    new_bytes: Optional[bytes] = None  # fix mode: the fixed file (written by run_files, or for stdout)
 
 
 def run_files(
@@ -44,13 +50,14 @@ def run_files(
 ) -> list[FileOutcome]:
     """Outcomes in the order of `paths`, whatever the number of jobs."""
     outcomes: list[Optional[FileOutcome]] = [None] * len(paths)
-    pending: list[tuple[int, bytes, Optional[str]]] = []  # (index, raw bytes, cache key)
+    pending: list[tuple[int, FileSnapshot, Optional[str]]] = []  # (index, the file as read, cache key)
     for index, path in enumerate(paths):
         try:
-            raw = read_bytes(path)
+            snapshot = read_file(path)
         except SourceError as error:
             outcomes[index] = FileOutcome(path, error=str(error))
             continue
+        raw = snapshot.raw
         if not may_have_findings(raw, settings.extra_classes):
             outcomes[index] = FileOutcome(path)
             continue
@@ -60,11 +67,13 @@ def run_files(
         if cached is not None and (mode is Mode.CHECK or not cached.changed):
             outcomes[index] = FileOutcome(path, findings=list(cached.findings), changed=cached.changed)
             continue
-        pending.append((index, raw, key))
+        pending.append((index, snapshot, key))
 
-    work = [(paths[index], raw, mode, settings) for index, raw, _ in pending]
+    work = [(paths[index], snapshot.raw, mode, settings) for index, snapshot, _ in pending]
     results = _map(work, jobs)
-    for (index, _, key), (outcome, cacheable) in zip(pending, results):
+    for (index, snapshot, key), (outcome, cacheable) in zip(pending, results):
+        if mode is Mode.FIX and outcome.changed:
+            _write(outcome, snapshot)
         outcomes[index] = outcome
         if cache is not None and key is not None and cacheable is not None:
             cache.put(key, *cacheable)
@@ -73,9 +82,31 @@ def run_files(
     return [outcome for outcome in outcomes if outcome is not None]
 
 
+def available_cpus() -> int:
+    """The CPUs this process may run on (a container or taskset may allow fewer than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on macOS or Windows
+        return os.cpu_count() or 1
+
+
 def _map(work: list[tuple], jobs: int) -> list[tuple[FileOutcome, Optional[tuple[list[Finding], bool]]]]:
+    """_process_raw over `work`, in its order; huge files last, one at a time, beside no worker."""
+    huge = [index for index, item in enumerate(work) if len(item[1]) > HUGE_FILE_BYTES]
+    shared = [index for index, item in enumerate(work) if len(item[1]) <= HUGE_FILE_BYTES]
+    in_order: list = [None] * len(work)
+    for index, result in zip(shared, _map_shared([work[index] for index in shared], jobs)):
+        in_order[index] = result
+    for index in huge:
+        in_order[index] = _process_raw(*work[index])
+        in_order[index][0].processed_alone = True
+    return in_order
+
+
+def _map_shared(work: list[tuple], jobs: int) -> list:
     total_bytes = sum(len(raw) for _, raw, _, _ in work)
-    if jobs <= 1 or len(work) < _PARALLEL_MIN_FILES or total_bytes < _PARALLEL_MIN_BYTES:
+    workers = min(jobs, len(work), available_cpus())
+    if workers <= 1 or len(work) < _PARALLEL_MIN_FILES or total_bytes < _PARALLEL_MIN_BYTES:
         return [_process_raw(*item) for item in work]
     import gc
     import multiprocessing
@@ -94,7 +125,7 @@ def _map(work: list[tuple], jobs: int) -> list[tuple[FileOutcome, Optional[tuple
     # collections: -50 ms of CPU on ten files. Unfrozen after, for callers of the Python API.
     gc.freeze()
     try:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             results = list(pool.map(_process_raw_tuple, [work[index] for index in largest_first], chunksize=1))
     finally:
         gc.unfreeze()
@@ -108,23 +139,40 @@ def _process_raw_tuple(item: tuple):
     return _process_raw(*item)
 
 
+def _write(outcome: FileOutcome, snapshot: FileSnapshot) -> None:
+    """Fix mode: replace the file with the fix, only if it is still the file that was read."""
+    try:
+        write_atomic(snapshot.path, outcome.new_bytes, read=snapshot)
+    except SourceError as error:
+        outcome.error, outcome.changed = str(error), False
+        outcome.findings = [dataclasses.replace(f, fixed=False) for f in outcome.findings]
+
+
 def _process_raw(path: str, raw: bytes, mode: Mode, settings: Settings):
-    """One file's outcome, and what the cache may keep of it (None: nothing)."""
+    """One file's outcome (in fix mode with the fixed bytes, not yet written), and what the cache
+    may keep of it (None: nothing)."""
+    started = time.perf_counter()
+    outcome, cacheable = _analyse_raw(path, raw, mode, settings)
+    outcome.seconds = time.perf_counter() - started
+    return outcome, cacheable
+
+
+def _analyse_raw(path: str, raw: bytes, mode: Mode, settings: Settings):
     if path.endswith(NOTEBOOK_SUFFIX):
-        outcome = process_notebook(path, raw, mode, settings, write=mode is Mode.FIX)
+        outcome = process_notebook(path, raw, mode, settings)
     else:
         try:
             source = decode_source(raw, path)
         except SourceError as error:
             return FileOutcome(path, error=str(error)), None
-        outcome = process_source(source, mode, settings, write=mode is Mode.FIX)
+        outcome = process_source(source, mode, settings)
     if outcome.error:
         return outcome, None
     original_findings = [dataclasses.replace(f, fixed=False) for f in outcome.findings]
     return outcome, (original_findings, outcome.changed)
 
 
-def process_source(source: SourceFile, mode: Mode, settings: Settings, write: bool) -> FileOutcome:
+def process_source(source: SourceFile, mode: Mode, settings: Settings) -> FileOutcome:
     path = source.path
     try:
         # analyze() applies the prefilter itself; --check needs the findings, not the new code.
@@ -145,10 +193,10 @@ def process_source(source: SourceFile, mode: Mode, settings: Settings, write: bo
         outcome.error = f"{path}: internal error: refusing to write an unintended change: {unsafe}"
         outcome.changed = False
         return outcome
-    return _deliver(outcome, mode, source.text, analysis.new_source, lambda text: encode_source(source, text), write)
+    return _deliver(outcome, mode, source.text, analysis.new_source, lambda text: encode_source(source, text))
 
 
-def process_notebook(path: str, raw: bytes, mode: Mode, settings: Settings, write: bool) -> FileOutcome:
+def process_notebook(path: str, raw: bytes, mode: Mode, settings: Settings) -> FileOutcome:
     """A .ipynb file: its code cells through the same visitor, its JSON otherwise untouched."""
     from .notebook import NotebookError, analyze_notebook
 
@@ -165,20 +213,18 @@ def process_notebook(path: str, raw: bytes, mode: Mode, settings: Settings, writ
     outcome = FileOutcome(path, findings=result.findings, changed=result.changed)
     if not result.changed:
         return outcome
-    return _deliver(outcome, mode, text, result.new_text, lambda new_text: new_text.encode("utf-8"), write)
+    return _deliver(outcome, mode, text, result.new_text, lambda new_text: new_text.encode("utf-8"))
 
 
 def _deliver(
-    outcome: FileOutcome, mode: Mode, old_text: str, new_text: str, encode: Callable[[str], bytes], write: bool
+    outcome: FileOutcome, mode: Mode, old_text: str, new_text: str, encode: Callable[[str], bytes]
 ) -> FileOutcome:
-    """The fix as a diff (--diff), written (fix mode) or kept for stdout; a failure is the file's error."""
+    """The fix as a diff (--diff) or as bytes to write (fix mode); a failure is the file's error."""
     try:
         new_bytes = encode(new_text)
         if mode is Mode.DIFF:
             outcome.diff = unified_diff(outcome.path, old_text, new_text)
         elif mode is Mode.FIX:
-            if write:
-                write_atomic(outcome.path, new_bytes)
             outcome.new_bytes = new_bytes
             outcome.findings = [dataclasses.replace(f, fixed=f.fixable) for f in outcome.findings]
     except SourceError as error:

@@ -2,7 +2,8 @@
 
 Text keeps its original newlines ("\\r\\n" stays "\\r\\n") and re-encodes in the original
 encoding, so an unchanged file round-trips byte for byte. Writes go to a temporary file in the
-target's directory and are renamed over it: a crash or a full disk never leaves a half file.
+target's directory and are renamed over it: a crash or a full disk never leaves a half file. A file
+read with `read_file` is replaced only if it is still exactly what was read (compare-before-replace).
 """
 
 from __future__ import annotations
@@ -18,6 +19,22 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 TEMP_SUFFIX = ".bn-codemod.tmp"
+CHANGED_DURING_RUN = "changed while bn-codemod was running; run it again"
+READ_ONLY = "read-only, not rewritten"
+# Flags missing on some platforms count as 0. O_NONBLOCK: opening a FIFO must not wait for a writer.
+_READ_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+_FILE_KINDS = (
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 # The same rules tokenize.detect_encoding applies (PEP 263); used only to explain its errors.
 _COOKIE_RE = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.ASCII)
@@ -49,6 +66,21 @@ class SourceFile:
     text: str  # decoded text: BOM stripped, newlines NOT translated (CRLF stays "\r\n")
     encoding: str  # codec used to decode/encode ("utf-8-sig" when the file has a BOM)
     bom: bool  # file started with a UTF-8 BOM
+
+
+@dataclass(frozen=True)
+class FileSnapshot:
+    """A file as it was read. `write_atomic` replaces it only while it is still exactly this."""
+
+    path: str  # as given
+    target: str  # the name renamed over: `path`, or the file its symlink led to when it was read
+    via_link: bool  # `path` was a symlink when it was read
+    raw: bytes
+    identity: tuple[int, int, int, int, int]  # st_dev, st_ino, st_size, st_mtime_ns, st_mode
+
+
+def _identity(status: os.stat_result) -> tuple[int, int, int, int, int]:
+    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_mode)
 
 
 def decode_source(raw: bytes, path: str) -> SourceFile:
@@ -86,14 +118,39 @@ def read_source(path: str | os.PathLike) -> SourceFile:
 
 def read_bytes(path: str | os.PathLike) -> bytes:
     """The file's bytes; every failure is a SourceError naming the file."""
+    return read_file(path).raw
+
+
+def read_file(path: str | os.PathLike) -> FileSnapshot:
+    """The file's bytes and what it was when read. Only regular files are read (a FIFO, a device or
+    a directory is a SourceError, never a hang); a symlink is followed, and its target recorded."""
     shown = _shown(path)
     try:
-        with open(path, "rb") as stream:
-            return stream.read()
+        is_link = stat.S_ISLNK(os.lstat(path).st_mode)
+        target = os.path.realpath(path) if is_link else os.fspath(path)
+        # O_NOFOLLOW: the name read is the name that will be replaced, never a link swapped in since.
+        fd = os.open(target, _READ_FLAGS)
     except OSError as error:
         raise SourceError(shown, _describe_read_error(error, path)) from error
     except ValueError as error:  # e.g. an embedded NUL in the path
         raise SourceError(shown, f"invalid path: {error}") from error
+    try:
+        opened = os.fstat(fd)
+        if stat.S_ISDIR(opened.st_mode):
+            raise SourceError(shown, "is a directory")
+        if not stat.S_ISREG(opened.st_mode):
+            raise SourceError(shown, f"not a regular file ({_kind(opened.st_mode)}); only regular files are read")
+        with os.fdopen(fd, "rb", closefd=False) as stream:
+            raw = stream.read()
+    except OSError as error:
+        raise SourceError(shown, _describe_read_error(error, path)) from error
+    finally:
+        os.close(fd)
+    return FileSnapshot(shown, target, is_link, raw, _identity(opened))
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _FILE_KINDS if test(mode)), "not a file")
 
 
 def encode_source(source: SourceFile, new_text: str) -> bytes:
@@ -114,30 +171,37 @@ def encode_source(source: SourceFile, new_text: str) -> bytes:
     return codecs.BOM_UTF8 + body if source.bom else body
 
 
-def write_atomic(path: str | os.PathLike, data: bytes) -> None:
-    """Replace the file at `path` with `data` in one rename, keeping its permission bits.
+def write_atomic(path: str | os.PathLike, data: bytes, read: FileSnapshot | None = None) -> None:
+    """Replace the file at `path` with `data` in one rename, keeping its mode, owner and group.
 
-    A symlink is written through (its target is replaced), so the link stays a link. On any
+    With `read`, the file is replaced only if it is still the file that was read (same device,
+    inode, size, mtime, mode and bytes, checked just before the rename, never through a symlink
+    that was not there when it was read); otherwise SourceError(CHANGED_DURING_RUN). Without it, a
+    symlink is written through (its target is replaced), so the link stays a link. A file or
+    directory without its owner's write bit is refused, whoever runs this (root included). On any
     failure the original file is untouched, the temporary file is removed and SourceError raised.
     """
     shown = _shown(path)
-    target = os.path.realpath(path)
+    target = read.target if read is not None else os.path.realpath(path)
     try:
-        existing = os.stat(target)
+        existing = os.lstat(target)
     except FileNotFoundError:
+        if read is not None:
+            raise SourceError(shown, CHANGED_DURING_RUN) from None  # a vanished file stays vanished
         existing = None
     except OSError as error:
         raise SourceError(shown, f"cannot write: {_describe_write_error(error)}") from error
 
     if existing is not None:
+        if read is not None and _identity(existing) != read.identity:
+            _changed_unless_done(shown, target, data)
+            return
         if stat.S_ISDIR(existing.st_mode):
             raise SourceError(shown, "cannot write: is a directory")
         if not stat.S_ISREG(existing.st_mode):
             # Renaming over a FIFO or device would swap it for a plain file.
             raise SourceError(shown, "cannot write: not a regular file")
-        if not os.access(target, os.W_OK):
-            # Renaming would bypass the read-only bit; refuse like an in-place write would.
-            raise SourceError(shown, "cannot write: permission denied")
+        _refuse_read_only(shown, target, existing)
         mode = stat.S_IMODE(existing.st_mode)
     else:
         mode = 0o666 & ~_current_umask()
@@ -145,7 +209,7 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
     directory, name = os.path.split(target)
     temp_path: str | None = None
     try:
-        fd, temp_path = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=TEMP_SUFFIX)
+        fd, temp_path = tempfile.mkstemp(dir=directory or None, prefix=f".{name}.", suffix=TEMP_SUFFIX)
         with _open_fd(fd) as stream:
             stream.write(data)
             stream.flush()
@@ -153,6 +217,12 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
         if existing is not None:
             _copy_owner(temp_path, existing)
         os.chmod(temp_path, mode)
+        # As late as possible: what lies between this check and the rename is one system call.
+        if read is not None and not _still_as_read(read):
+            _remove_quietly(temp_path)
+            temp_path = None
+            _changed_unless_done(shown, target, data)
+            return
         os.replace(temp_path, target)
         temp_path = None
     except BaseException as error:
@@ -161,7 +231,53 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
         if isinstance(error, OSError):
             raise SourceError(shown, f"cannot write: {_describe_write_error(error)}") from error
         raise
-    _fsync_directory(directory)
+    _fsync_directory(directory or os.curdir)
+
+
+def _refuse_read_only(shown: str, target: str, existing: os.stat_result) -> None:
+    """The mode bits decide, not who runs us: root would otherwise rename over any read-only file."""
+    if not existing.st_mode & stat.S_IWUSR:
+        raise SourceError(shown, READ_ONLY)
+    if not os.stat(os.path.dirname(target) or os.curdir).st_mode & stat.S_IWUSR:
+        raise SourceError(shown, f"{READ_ONLY} (its directory is read-only)")
+    if not os.access(target, os.W_OK):
+        # Someone else's file: renaming would bypass its permissions; refuse like an in-place write.
+        raise SourceError(shown, "cannot write: permission denied")
+
+
+def _still_as_read(read: FileSnapshot) -> bool:
+    """Whether `read.target` is still the very file and bytes read (and its link still leads there)."""
+    if not _holds(read.target, read.raw, read.identity):
+        return False
+    if read.via_link:
+        try:
+            return _identity(os.stat(read.path)) == read.identity
+        except OSError:
+            return False
+    return True
+
+
+def _changed_unless_done(shown: str, target: str, data: bytes) -> None:
+    """A changed file is left alone; it is an error unless it already holds exactly `data` (another
+    run, e.g. a parallel pre-commit hook, made the same fix)."""
+    if not _holds(target, data):
+        raise SourceError(shown, CHANGED_DURING_RUN)
+
+
+def _holds(path: str, content: bytes, identity: tuple | None = None) -> bool:
+    """Whether `path` is a regular file, not a symlink, with exactly `content` (and `identity`)."""
+    try:
+        fd = os.open(path, _READ_FLAGS)  # O_NOFOLLOW: a symlink there is ELOOP, so False
+    except OSError:
+        return False
+    try:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode) or (identity is not None and _identity(status) != identity):
+            return False
+        with os.fdopen(fd, "rb", closefd=False) as stream:
+            return stream.read(len(content) + 1) == content
+    finally:
+        os.close(fd)
 
 
 def _detect_encoding(raw: bytes, path: str) -> str:
@@ -265,16 +381,19 @@ def _open_fd(fd: int) -> io.BufferedWriter:
 
 
 def _copy_owner(temp_path: str, existing: os.stat_result) -> None:
-    """Keep the file's owner when we may (e.g. running as root); a user can't, and need not."""
+    """Keep the file's owner and group where we may: root can set both, a user only a group they
+    are in; otherwise the new file is ours, as with any editor that saves by rename."""
     if not hasattr(os, "chown"):
         return
     temp = os.stat(temp_path)
     if (temp.st_uid, temp.st_gid) == (existing.st_uid, existing.st_gid):
         return
-    try:
-        os.chown(temp_path, existing.st_uid, existing.st_gid)
-    except OSError:
-        pass
+    for uid in (existing.st_uid, -1):  # -1: leave the owner, set the group only
+        try:
+            os.chown(temp_path, uid, existing.st_gid)
+            return
+        except OSError:
+            pass
 
 
 def _current_umask() -> int:

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bn_codemod.analysis import ParseError, analyze, may_have_findings  # noqa: E402
 from bn_codemod.files import discover_files  # noqa: E402
 from bn_codemod.safety import check_rewrite  # noqa: E402
-from bn_codemod.source import SourceError, encode_source, read_source, write_atomic  # noqa: E402
+from bn_codemod.source import SourceError, decode_source, encode_source, read_file, write_atomic  # noqa: E402
 
 
 @dataclass
@@ -100,7 +100,8 @@ def roundtrip(directory: Path, keep: bool = False) -> RepoReport:
 def _roundtrip_file(path: Path, root: Path, report: RepoReport) -> None:
     shown = str(path.relative_to(root))
     try:
-        source = read_source(path)
+        snapshot = read_file(path)
+        source = decode_source(snapshot.raw, str(path))
     except SourceError as error:
         report.unreadable.append(f"{shown}: {error.message}")
         return
@@ -133,7 +134,7 @@ def _roundtrip_file(path: Path, root: Path, report: RepoReport) -> None:
         problem = check_rewrite(source.text, new_source, analysis.edits)
         if problem is not None:
             report.safety_failures.append((shown, problem))
-        write_atomic(path, encode_source(source, new_source))
+        write_atomic(path, encode_source(source, new_source), read=snapshot)  # as fix mode writes
     except Exception:
         report.crashes.append((shown, _last_line_of_traceback()))
 

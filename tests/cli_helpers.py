@@ -36,3 +36,16 @@ def run(*args: str, cwd: Path, stdin: bytes = b"") -> Result:
     err = completed.stderr.decode("utf-8", "replace")
     assert "Traceback" not in err, err
     return Result(completed.returncode, completed.stdout.decode("utf-8", "replace"), err, completed.stdout)
+
+
+def main_captured(*args: str) -> Result:
+    """bn_codemod.cli.main in this process (e.g. in unprivileged.run_unprivileged's child), its output captured."""
+    import contextlib
+    import io
+
+    from bn_codemod.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return Result(code, out.getvalue(), err.getvalue(), out.getvalue().encode())

@@ -7,6 +7,7 @@ import base64
 import errno
 import os
 import random
+import stat
 import subprocess
 import time
 
@@ -137,14 +138,17 @@ def test_symlink_loops_in_a_walk_are_skipped(symlink_loops):
 
 
 def test_symlink_loops_named_explicitly_are_named_in_one_line_each(symlink_loops):
+    good = (symlink_loops / "good.py").read_bytes()
+
     result = run("self.py", "a.py", "good.py", cwd=symlink_loops)
 
     assert result.code == 2
     assert result.err.splitlines() == [
         "error: self.py: cannot access path: too many levels of symbolic links",
         "error: a.py: cannot access path: too many levels of symbolic links",
+        "error: nothing was written; fix the paths above and run again",
     ]
-    assert (symlink_loops / "good.py").read_bytes() == FIXED
+    assert (symlink_loops / "good.py").read_bytes() == good  # fix mode: all paths valid, or nothing written
 
 
 UNDECODABLE_WITH_COOKIE = {
@@ -181,7 +185,8 @@ def test_undecodable_bytes_under_a_declared_encoding_are_named(tmp_path, name):
     assert (tmp_path / "good.py").read_bytes() == FIXED
 
 
-# Read-only targets: as root (CI) chmod does not stop writes, so the OS's refusal is injected in-process.
+# The OS refusing a write the mode bits allow (someone else's file, a directory we may not write):
+# injected in-process. Real read-only files and directories: tests/test_write_guarantees.py.
 def _python_files(directory) -> list[str]:
     return sorted(str(p.relative_to(directory)) for p in directory.rglob("*") if p.is_file() and ".bn_codemod_cache" not in p.parts)
 
@@ -236,3 +241,32 @@ def test_a_read_only_directory_is_named_left_untouched_and_the_others_are_fixed(
     assert (tmp_path / "locked" / "m.py").read_bytes() == MODEL
     assert (tmp_path / "good.py").read_bytes() == FIXED
     assert _python_files(tmp_path) == ["good.py", os.path.join("locked", "m.py")]
+
+
+# Only regular files are read: a FIFO would block forever, /dev/zero never ends.
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs")
+def test_a_fifo_named_explicitly_is_named_not_waited_for(tmp_path):
+    os.mkfifo(tmp_path / "pipe.py")
+    (tmp_path / "good.py").write_bytes(MODEL)
+
+    result = run_within(60, "--no-cache", "pipe.py", "good.py", cwd=tmp_path)
+
+    assert (result.code, result.err) == (
+        2, "error: pipe.py: not a regular file (a named pipe); only regular files are read\n"
+    )
+    assert stat.S_ISFIFO(os.lstat(tmp_path / "pipe.py").st_mode)
+    assert (tmp_path / "good.py").read_bytes() == FIXED
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/null"])
+def test_a_device_named_explicitly_is_named_not_read(tmp_path, device):
+    if not os.path.exists(device):
+        pytest.skip(f"no {device}")
+    (tmp_path / "good.py").write_bytes(MODEL)
+
+    result = run_within(60, "--no-cache", device, "good.py", cwd=tmp_path)
+
+    assert (result.code, result.err) == (
+        2, f"error: {device}: not a regular file (a character device); only regular files are read\n"
+    )
+    assert (tmp_path / "good.py").read_bytes() == FIXED

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+
+import pytest
 
 from bn_codemod.cache import CACHE_DIR_NAME
 from cli_helpers import console_script, run
 
 MODEL = "import torch.nn as nn\n\nnorm = nn.BatchNorm2d(8)\n"
+
+
+@pytest.fixture(autouse=True)
+def project(tmp_path):
+    """Each test's directory is a project root: --check creates a cache only there."""
+    (tmp_path / "pyproject.toml").write_text("# a project without [tool.bn-codemod]\n")
+    return tmp_path
 
 
 def cache_files(root):
@@ -138,3 +148,144 @@ def test_output_is_the_same_with_one_or_many_jobs(tmp_path):
     assert fixed.code == 0
     assert all("nn.BatchNorm3d(" in p.read_text() and "BatchNorm2d(8, track_running_stats=False)" in p.read_text()
                for p in tmp_path.glob("m*.py"))
+
+
+# Trust: a cache from another build, or with anything this code would not have written, is ignored.
+def test_another_build_of_the_same_version_does_not_reuse_the_results(tmp_path, monkeypatch, capsys):
+    from bn_codemod import cache
+    from bn_codemod.cli import main
+
+    (tmp_path / "m.py").write_text(MODEL)
+    monkeypatch.chdir(tmp_path)
+    main(["--check", "m.py"])
+    [cache_file] = cache_files(tmp_path)
+    document = json.loads(cache_file.read_text())
+    [entry] = document["entries"].values()
+    entry["findings"][0]["message"] = "answered from the cache"
+    cache_file.write_text(json.dumps(document))
+    capsys.readouterr()
+
+    monkeypatch.setattr(cache, "code_hash", lambda: "another build")
+    main(["--check", "m.py"])
+
+    assert "answered from the cache" not in capsys.readouterr().out
+
+
+def test_the_code_hash_follows_the_code_not_its_timestamps(tmp_path):
+    import shutil
+    import sys
+
+    import bn_codemod
+
+    copy = tmp_path / "copy"
+    shutil.copytree(os.path.dirname(bn_codemod.__file__), copy / "bn_codemod",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+
+    def code_hash() -> str:
+        program = "from bn_codemod.cache import code_hash; print(code_hash())"
+        return subprocess.run([sys.executable, "-c", program], env={**os.environ, "PYTHONPATH": str(copy)}, cwd=copy,
+                              capture_output=True, text=True, check=True).stdout
+
+    first = code_hash()
+    runner_file = copy / "bn_codemod" / "runner.py"
+    os.utime(runner_file, ns=(0, 0))
+    assert code_hash() == first
+    runner_file.write_text(runner_file.read_text() + "# another build\n")
+    assert code_hash() != first
+
+
+PLANTED = {
+    "an invented rule code": ("code", "BN999"),
+    "line 0": ("line", 0),
+    "a negative column": ("column", -4),
+    "a terminal escape sequence": ("message", "\x1b[2J\x1b[31mrm -rf ~ to fix\x1b[0m"),
+    "a newline in the message": ("message", "one\nm.py:1:1: BN001 forged"),
+    "an unknown field": ("severity", "high"),
+}
+
+
+@pytest.mark.parametrize("planted", sorted(PLANTED))
+def test_an_entry_this_code_would_not_have_written_is_not_shown(tmp_path, planted):
+    (tmp_path / "m.py").write_text(MODEL)
+    expected = run("--check", "--no-cache", "m.py", cwd=tmp_path).out
+    run("--check", "m.py", cwd=tmp_path)
+    [cache_file] = cache_files(tmp_path)
+    document = json.loads(cache_file.read_text())
+    [entry] = document["entries"].values()
+    field, value = PLANTED[planted]
+    entry["findings"][0][field] = value
+    cache_file.write_text(json.dumps(document))
+
+    result = run("--check", "m.py", cwd=tmp_path)
+
+    assert (result.code, result.out) == (1, expected)
+
+
+def test_a_bad_entry_discards_the_good_entries_beside_it(tmp_path):
+    (tmp_path / "m.py").write_text(MODEL)
+    (tmp_path / "n.py").write_text(MODEL + "\n")
+    run("--check", "m.py", "n.py", cwd=tmp_path)
+    [cache_file] = cache_files(tmp_path)
+    document = json.loads(cache_file.read_text())
+    first, second = document["entries"].values()
+    first["findings"][0]["message"] = "answered from the cache"  # well-formed: would be shown
+    second["findings"][0]["code"] = "BN999"
+    cache_file.write_text(json.dumps(document))
+
+    result = run("--check", "m.py", "n.py", cwd=tmp_path)
+
+    assert "answered from the cache" not in result.out
+    assert [line.split(" ")[1] for line in result.lines[:2]] == ["BN001", "BN001"]
+
+
+# Where the cache may be written.
+def test_a_cache_directory_that_is_a_symlink_is_not_used(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / CACHE_DIR_NAME).symlink_to(elsewhere)
+    (tmp_path / "m.py").write_text(MODEL)
+
+    for args in (("--check",), ()):
+        result = run(*args, "m.py", cwd=tmp_path)
+        assert result.err == f"warning: {tmp_path.resolve() / CACHE_DIR_NAME} is a symlink; the cache is not used\n"
+
+    assert os.listdir(elsewhere) == []
+    assert "track_running_stats=False" in (tmp_path / "m.py").read_text()
+
+
+def test_check_and_diff_create_no_cache_outside_a_project(tmp_path):
+    (tmp_path / "pyproject.toml").unlink()
+    (tmp_path / "m.py").write_text(MODEL)
+
+    assert run("--check", "m.py", cwd=tmp_path).code == 1
+    assert run("--diff", "m.py", cwd=tmp_path).code == 1
+    assert not (tmp_path / CACHE_DIR_NAME).exists()
+
+    assert run("m.py", cwd=tmp_path).code == 0  # fixing files here: as before, the cache goes here
+    assert (tmp_path / CACHE_DIR_NAME).is_dir()
+
+
+def test_check_in_a_subdirectory_caches_at_the_project_root(tmp_path):
+    (tmp_path / "pyproject.toml").unlink()
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "m.py").write_text(MODEL)
+
+    run("--check", "m.py", cwd=tmp_path / "src")
+
+    assert cache_files(tmp_path) and not (tmp_path / "src" / CACHE_DIR_NAME).exists()
+
+
+def test_a_result_the_cache_would_reject_is_not_stored(tmp_path):
+    from bn_codemod.cache import Cache
+    from bn_codemod.findings import Finding
+
+    cache = Cache(tmp_path / CACHE_DIR_NAME, "settings")
+    good = Finding("BN001", 1, 1, 1, 5, "fine", fixable=True)
+    cache.put("a" * 40, [good], True)
+    cache.put("b" * 40, [Finding("BN004", 1, 1, 1, 5, "get_model('res\tnet')", fixable=False)], False)
+    cache.save()
+
+    reloaded = Cache(tmp_path / CACHE_DIR_NAME, "settings")
+    assert reloaded.get("a" * 40).findings == (good,)
+    assert reloaded.get("b" * 40) is None

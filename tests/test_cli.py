@@ -197,7 +197,7 @@ def test_version_and_help(tmp_path):
 
     assert run("--version", cwd=tmp_path).out == f"bn-codemod {__version__}\n"
     help_text = run("--help", cwd=tmp_path).out
-    for example in ("bn-codemod src/", "bn-codemod --check src/", "bn-codemod --diff src/", "bn-codemod -"):
+    for example in ("bn-codemod src/", "bn-codemod check src/", "bn-codemod fix src/", "bn-codemod --diff src/", "bn-codemod -"):
         assert example in help_text
 
 

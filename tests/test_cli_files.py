@@ -7,7 +7,8 @@ import stat
 
 import pytest
 
-from cli_helpers import run
+from cli_helpers import main_captured, run
+from unprivileged import run_unprivileged
 
 MODEL = b"import torch.nn as nn\n\nnorm = nn.BatchNorm2d(8)\n"
 FIXED = b"import torch.nn as nn\n\nnorm = nn.BatchNorm2d(8, track_running_stats=False)\n"
@@ -44,14 +45,24 @@ def test_check_mode_also_exits_2_on_a_bad_file(tmp_path):
     assert run("--check", "bad.py", cwd=tmp_path).code == 2
 
 
-def test_a_missing_path_is_exit_2_and_the_other_paths_are_processed(tmp_path):
+def test_a_missing_path_is_exit_2_and_the_other_paths_are_checked(tmp_path):
+    (tmp_path / "good.py").write_bytes(MODEL)
+
+    result = run("--check", "missing.py", "good.py", cwd=tmp_path)
+
+    assert result.code == 2
+    assert result.err == "error: missing.py: path does not exist\n"
+    assert result.lines[0].startswith("good.py:")
+
+
+def test_a_missing_path_in_fix_mode_is_exit_2_and_nothing_is_written(tmp_path):
     (tmp_path / "good.py").write_bytes(MODEL)
 
     result = run("missing.py", "good.py", cwd=tmp_path)
 
     assert result.code == 2
-    assert result.err == "error: missing.py: path does not exist\n"
-    assert (tmp_path / "good.py").read_bytes() == FIXED
+    assert result.err == "error: missing.py: path does not exist\nerror: nothing was written; fix the paths above and run again\n"
+    assert (tmp_path / "good.py").read_bytes() == MODEL
 
 
 def test_a_directory_named_like_a_python_file_is_walked_as_a_directory(tmp_path):
@@ -71,14 +82,14 @@ def test_a_file_deleted_between_discovery_and_reading_is_named(tmp_path, monkeyp
     (tmp_path / "gone.py").write_bytes(MODEL)
     (tmp_path / "good.py").write_bytes(MODEL)
     monkeypatch.chdir(tmp_path)
-    real_discover = files.discover_files
+    real_discover = files.discover
 
     def discover_then_delete(*args, **kwargs):
         found = real_discover(*args, **kwargs)
         (tmp_path / "gone.py").unlink()
         return found
 
-    monkeypatch.setattr(files, "discover_files", discover_then_delete)
+    monkeypatch.setattr(files, "discover", discover_then_delete)
     code = main(["."])
 
     assert code == 2
@@ -139,27 +150,18 @@ def test_an_unchanged_file_is_not_rewritten(tmp_path):
     assert os.stat(path).st_mtime == 1_000_000
 
 
-def test_permission_denied_reading_is_reported_in_one_line(tmp_path, monkeypatch, capsys):
-    """Run in-process: as root (CI) chmod cannot make a file unreadable, so the OS error is injected."""
-    import builtins
+def test_permission_denied_reading_is_reported_in_one_line(unprivileged_tmp_path):
+    """As root (CI) the run drops to nobody first: the OS refuses, for real."""
+    def body():
+        (unprivileged_tmp_path / "locked.py").write_bytes(MODEL)
+        (unprivileged_tmp_path / "good.py").write_bytes(MODEL)
+        (unprivileged_tmp_path / "locked.py").chmod(0)
 
-    from bn_codemod.cli import main
+        result = main_captured("--no-cache", ".")
 
-    (tmp_path / "locked.py").write_bytes(MODEL)
-    (tmp_path / "good.py").write_bytes(MODEL)
-    monkeypatch.chdir(tmp_path)
-    real_open = builtins.open
+        assert (result.code, result.err) == (2, "error: locked.py: permission denied\n")
+        assert (unprivileged_tmp_path / "good.py").read_bytes() == FIXED
+        (unprivileged_tmp_path / "locked.py").chmod(0o644)
+        assert (unprivileged_tmp_path / "locked.py").read_bytes() == MODEL
 
-    def guarded_open(file, *args, **kwargs):
-        if str(file).endswith("locked.py"):
-            raise PermissionError(13, "Permission denied", str(file))
-        return real_open(file, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "open", guarded_open)
-    code = main(["."])
-
-    err = capsys.readouterr().err
-    assert code == 2
-    assert err == "error: locked.py: permission denied\n"
-    monkeypatch.setattr(builtins, "open", real_open)
-    assert (tmp_path / "good.py").read_bytes() == FIXED
+    run_unprivileged(body, cwd=unprivileged_tmp_path)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from bn_codemod._toml_subset import loads as subset_loads
 from cli_helpers import run
 
 MODEL = "import torch.nn as nn\n\na = nn.BatchNorm2d(8, **kw)\nb = nn.BatchNorm2d(8)\n"
@@ -92,13 +91,3 @@ def test_a_pyproject_without_the_table_is_not_used(tmp_path):
     result = run("--check", "m.py", cwd=tmp_path / "src")
 
     assert reported_codes(result) == ["BN005"]
-
-
-def test_the_python_39_toml_reader_agrees_with_tomllib():
-    tomllib = pytest.importorskip("tomllib")
-    text = (
-        '[project]\nname = "x"\n[tool.black]\nline-length = 100\n'
-        '[tool.bn-codemod]\nselect = ["BN0",  # comment\n  "BN1",\n]\n'
-        "ignore = ['BN005']  # trailing\nextra-classes = []\n[tool.other]\nx = {a = 1}\n"
-    )
-    assert subset_loads(text)["tool"]["bn-codemod"] == tomllib.loads(text)["tool"]["bn-codemod"]

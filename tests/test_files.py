@@ -447,6 +447,9 @@ def test_gitignore_with_undecodable_bytes(project: Path) -> None:
         ("a/**/b", "a/b", False, True),
         ("a/**/b", "a/x/y/b", False, True),
         ("a/**/b", "a/xb", False, None),
+        ("a**/b", "ab", True, True),  # git compares `a` literally, then wildmatches `**/b` from a segment start
+        ("a**/b", "a/x/b", False, True),
+        ("x/a**/b", "x/ab/c", True, None),
         ("**", "anything/at/all", False, True),
         ("***/x", "p/q/x", False, True),
         ("foo**bar", "foo/bar", False, None),

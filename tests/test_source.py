@@ -258,7 +258,7 @@ def test_read_permission_error_is_reported(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr("builtins.open", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     assert read_error(path) == f"{path}: permission denied"
 
 
@@ -268,7 +268,7 @@ def test_read_other_os_error_uses_strerror(tmp_path, monkeypatch):
     def fail(*args, **kwargs):
         raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr("builtins.open", fail)
+    monkeypatch.setattr(os, "open", fail)
     assert read_error(path) == f"{path}: Input/output error"
 
 
@@ -442,7 +442,7 @@ def test_read_only_directory(unprivileged_tmp_path):
         try:
             with pytest.raises(SourceError) as caught:
                 write_atomic(path, b"new\n")
-            assert str(caught.value) == f"{path}: cannot write: permission denied"
+            assert str(caught.value) == f"{path}: read-only, not rewritten (its directory is read-only)"
             assert path.read_bytes() == b"original\n"
             assert os.listdir(directory) == ["model.py"]
         finally:
@@ -458,7 +458,7 @@ def test_read_only_file_is_not_replaced(unprivileged_tmp_path):
         try:
             with pytest.raises(SourceError) as caught:
                 write_atomic(path, b"new\n")
-            assert str(caught.value) == f"{path}: cannot write: permission denied"
+            assert str(caught.value) == f"{path}: read-only, not rewritten"
             assert path.read_bytes() == b"original\n"
             assert os.listdir(unprivileged_tmp_path) == ["model.py"]
         finally:

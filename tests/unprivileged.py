@@ -40,8 +40,9 @@ def unprivileged_tmp_path(tmp_path: Path) -> Iterator[Path]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def run_unprivileged(body: Callable[[], None], cwd: Path) -> None:
-    """Run `body` in `cwd` as the unprivileged user when we are root, else here; its failures fail the test."""
+def run_unprivileged(body: Callable[[], None], cwd: Path, groups: tuple[int, ...] = ()) -> None:
+    """Run `body` in `cwd` as the unprivileged user when we are root, else here; its failures fail the test.
+    `groups`: supplementary groups the user is given (as root only)."""
     if not IS_ROOT:
         previous = os.getcwd()
         os.chdir(cwd)
@@ -57,7 +58,7 @@ def run_unprivileged(body: Callable[[], None], cwd: Path) -> None:
         code = 1
         try:
             os.close(read_end)
-            os.setgroups([])
+            os.setgroups(list(groups))
             os.setgid(gid)
             os.setuid(uid)
             assert (os.getuid(), os.geteuid()) == (uid, uid), "still privileged"

@@ -7,7 +7,7 @@ from typing import Optional, Sequence
 import libcst as cst
 
 from .. import layout
-from ..arguments import UNKNOWN, find_slot, literal_value
+from ..arguments import UNKNOWN, describe_non_bool, find_slot, literal_value
 from ..knowledge import TRACKING_KEYWORD, NormClass
 from . import Family
 
@@ -47,9 +47,8 @@ class Constructors(Family):
         index = slot.arg_index + offset
         value = literal_value(args[index].value)
         if value is UNKNOWN:
-            visitor.report(
-                original, "BN005", f"{norm_class.name}: track_running_stats is set to a value that is not a literal"
-            )
+            described = describe_non_bool(args[index].value)
+            visitor.report(original, "BN005", f"{norm_class.name}: track_running_stats is set to {described}")
             return updated
         if value is not True:
             return updated
