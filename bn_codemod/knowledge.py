@@ -147,6 +147,6 @@ PREFILTER_TOKENS = (b"BatchNorm", b"InstanceNorm", b"batch_norm", b"instance_nor
 # A model class of timm, pretrainedmodels or efficientnet_pytorch needs an import naming its module and
 # the class's own name: (module token, class names). `from timm import models` is not seen.
 PREFILTER_MODEL_TOKENS: tuple[tuple[bytes, tuple[bytes, ...]], ...] = tuple(
-    (library.encode(), tuple(sorted({m.name.split(".")[0].encode() for m in MODEL_CLASSES if m.modules[0] == library})))
+    (library.encode(), tuple(sorted({m.name.split(".")[0].encode() for m in MODEL_CLASSES if m.modules[0].startswith(library)})))
     for library in ("timm.models", "pretrainedmodels", "efficientnet_pytorch")
 )
