@@ -226,7 +226,9 @@ def run_action(
 
     results = []
     for step in action["runs"]["steps"]:
-        env = {**os.environ, **{key: expand(str(value)) for key, value in step.get("env", {}).items()}}
+        # A runner has no PYTHONPATH: one pointing at a checkout would make pip think bn-codemod is installed.
+        inherited = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+        env = {**inherited, **{key: expand(str(value)) for key, value in step.get("env", {}).items()}}
         script = runner_temp / "step.sh"
         script.write_text(expand(step["run"]))
         completed = subprocess.run(
