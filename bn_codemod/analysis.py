@@ -10,7 +10,7 @@ from typing import Optional, Sequence, Union
 
 from .config import Settings
 from .findings import Edit, Finding
-from .knowledge import HAZARD_TOKENS, PREFILTER_ROOTS, PREFILTER_TOKENS
+from .knowledge import HAZARD_TOKENS, PREFILTER_MODEL_TOKENS, PREFILTER_ROOTS, PREFILTER_TOKENS
 from .reduction import blank_inert_bodies, statement_lines
 from .rules import HAZARD_CODES
 from .suppressions import NoqaProblem, noqa_problems, skips_file
@@ -55,7 +55,10 @@ def may_have_findings(source: bytes, extra_classes: Sequence[str] = ()) -> bool:
     if extra_classes:
         roots = (*roots, *(name.split(".", 1)[0].encode() for name in extra_classes))
         tokens = (*tokens, *(name.rsplit(".", 1)[-1].encode() for name in extra_classes))
-    return any(root in source for root in roots) and any(token in source for token in tokens)
+    return any(root in source for root in roots) and (
+        any(token in source for token in tokens)
+        or any(module in source and any(name in source for name in names) for module, names in PREFILTER_MODEL_TOKENS)
+    )
 
 
 def analyze(

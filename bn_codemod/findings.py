@@ -34,6 +34,7 @@ class Edit:
       too, those stay and each moved name gets a "split-import" edit: the statement `value` is
       added right after that import, in the same block.
     - "replace-attribute": the attribute expression at line:column becomes `value`.
+    - "set-default": the default of the parameter `keyword` starting at line:column becomes `value`.
     - "add-import": the statement `value` is added at module level (line and column are 0), before
       the top-level statement number `index` (0-based, counted after the edits above: a line of
       `;`-joined statements counts once) or, for -1, after the leading imports.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .model_classes import MODEL_CLASSES
 from .torchvision_builders import BUILDERS, Builder
 
 CHECKED_AGAINST = "torch 2.13.0"
@@ -43,6 +44,25 @@ NORM_CLASSES: tuple[NormClass, ...] = (
     NormClass("LazyInstanceNorm2d", _INSTANCENORM_MODULES, True, 3),
     NormClass("LazyInstanceNorm3d", _INSTANCENORM_MODULES, True, 3),
 )
+
+# Norm layers of libraries that take the same flag and pass it to a torch norm layer inside (or update their
+# own running stats in place, as HeteroBatchNorm does): checked against torch_geometric 2.8.1's source by
+# scripts/verify_model_classes.py, and under vmap with torch 2.14.1.
+_PYG_NORM_MODULES = ("torch_geometric.nn", "torch_geometric.nn.norm", "torch_geometric.nn.norm.batch_norm")
+LIBRARY_NORM_CLASSES: tuple[NormClass, ...] = (
+    # BatchNorm(in_channels, eps, momentum, affine, track_running_stats, allow_single_element, device)
+    NormClass("BatchNorm", _PYG_NORM_MODULES, True, 4),
+    # HeteroBatchNorm(in_channels, num_types, eps, momentum, affine, track_running_stats)
+    NormClass("HeteroBatchNorm", _PYG_NORM_MODULES, True, 5),
+    # InstanceNorm(in_channels, eps, momentum, affine, track_running_stats, device)
+    NormClass(
+        "InstanceNorm",
+        ("torch_geometric.nn", "torch_geometric.nn.norm", "torch_geometric.nn.norm.instance_norm"),
+        False,
+        4,
+    ),
+)
+NORM_CLASSES = NORM_CLASSES + LIBRARY_NORM_CLASSES
 
 NORM_CLASS_BY_QUALNAME: dict[str, NormClass] = {
     f"{module}.{cls.name}": cls for cls in NORM_CLASSES for module in cls.modules
@@ -120,9 +140,9 @@ BUILDER_BY_NAME: dict[str, Builder] = {builder.name: builder for builder in BUIL
 # Resolving any finding needs an import naming one of the roots, and every finding's text holds one
 # of the tokens: every class above (and any subclass or alias of one, whose definition names it)
 # contains "BatchNorm" or "InstanceNorm"; the functionals and the runtime patch contain "batch_norm"
-# or "instance_norm"; torchvision builders and blocks need an import naming "torchvision"; timm
-# findings need "create_model". Not "timm" itself: every file of timm names it.
-PREFILTER_ROOTS = (b"torch", b"timm")
+# or "instance_norm"; torchvision builders, blocks and model classes need an import naming
+# "torchvision"; timm findings need "create_model". Not "timm" itself: every file of timm names it.
+PREFILTER_ROOTS = (b"torch", b"timm", b"pretrainedmodels", b"efficientnet_pytorch")
 PREFILTER_TOKENS = (b"BatchNorm", b"InstanceNorm", b"batch_norm", b"instance_norm", b"torchvision", b"create_model")
 
 # What code relies on the running statistics the fix removes (hazards.py, BN009-BN011).
@@ -200,4 +220,11 @@ HAZARD_TOKENS = (
     f".{LOAD_STATE_DICT}".encode(),
     *sorted({name.encode() for helper in FUSION_HELPERS for name in helper.names if name != "fuse"}),
     b"fx.experimental",
+)
+
+# A model class of timm, pretrainedmodels or efficientnet_pytorch needs an import naming its module and
+# the class's own name: (module token, class names). `from timm import models` is not seen.
+PREFILTER_MODEL_TOKENS: tuple[tuple[bytes, tuple[bytes, ...]], ...] = tuple(
+    (library.encode(), tuple(sorted({m.name.split(".")[0].encode() for m in MODEL_CLASSES if m.modules[0].startswith(library)})))
+    for library in ("timm.models", "pretrainedmodels", "efficientnet_pytorch")
 )

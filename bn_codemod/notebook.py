@@ -7,7 +7,9 @@ left out of that module and listed in `skipped_cells`: it is never changed.
 
 IPython syntax (line magics, shell escapes, help) is replaced line for line by placeholder comments
 before the analysis and restored after it; the codemod never edits comments, and line numbers within
-a cell stay those of the cell.
+a cell stay those of the cell. The timing magics that run a one-line Python statement (`%time stmt`,
+`%timeit -n 3 stmt`) keep their statement: only the magic becomes `pass;` padded to the magic's width,
+so the statement is analysed and fixed at the columns it has in the cell.
 
 Only the "source" values of changed cells change in the JSON. The notebook is re-serialised only when
 re-serialising it unmodified reproduces the file byte for byte; otherwise the new values are spliced
@@ -43,6 +45,12 @@ _LINE_ESCAPES = ("%", "!", "?", ",", ";", "/")
 _CELL_MAGIC = re.compile(r"[ \t\f]*%%(?P<name>\w*)")
 # `files = !ls`, `t = %timeit -o f()`: `=` followed by an escape is never Python.
 _MAGIC_ASSIGNMENT = re.compile(r"[ \t\f]*(?P<target>[^=#'\"]*?[^=#'\"\s!<>])[ \t]*=[ \t]*[%!]")
+# `%time stmt`, `%timeit -n 10 -r 3 stmt`: the magic, with its options, before a Python statement.
+_STATEMENT_MAGIC = re.compile(
+    r"(?P<indent>[ \t\f]*)(?P<magic>%(?:time|timeit)(?:[ \t]+-(?:[nrp][ \t]*\d+|[tcqo]))*[ \t]+)(?P<statement>\S.*)"
+)
+# What a statement magic becomes: `pass;` then spaces up to the magic's width ("%time " is the shortest).
+_MAGIC_STAND_IN = re.compile(r"(?P<indent>[ \t\f]*)pass;(?P<padding> *)")
 _NAME_LIST = re.compile(r"(?!\d)\w+(?:[ \t]*,[ \t]*(?!\d)\w+)*")
 _PYTHON_LANGUAGE = re.compile(r"i?python[0-9.]*", re.IGNORECASE)
 # One line with its ending; "\r" alone ends a line too, as in CPython's tokenizer.
@@ -134,6 +142,7 @@ class _Cell:
     source: str
     masked: str  # `source` with IPython syntax replaced by placeholders
     originals: dict[str, str]  # placeholder line -> the line it replaced (both without line ending)
+    statement_magics: tuple[str, ...] = ()  # each `%time `-style prefix replaced by `pass;`, in order
 
 
 @dataclass(frozen=True)
@@ -216,12 +225,17 @@ def _unused_marker(text: str) -> str:
 # IPython syntax
 
 
-def _mask_ipython(source: str, new_placeholder: Callable[[], str]) -> Optional[tuple[str, dict[str, str]]]:
-    """(`source` with IPython-only lines replaced, placeholder -> original line), or None for a
-    cell whose body is not Python (a cell magic such as %%bash)."""
+def _mask_ipython(
+    source: str, new_placeholder: Callable[[], str]
+) -> Optional[tuple[str, dict[str, str], tuple[str, ...]]]:
+    """(`source` with IPython-only lines replaced, placeholder -> original line, the statement magics
+    replaced by `pass;` in order), or None for a cell whose body is not Python (a cell magic such as %%bash)."""
     lines = _LINE.findall(source)
     masked = list(lines)
     originals: dict[str, str] = {}
+    statement_magics: list[str] = []
+    # A `pass;` of the user's own would be taken for a stand-in when restoring: then mask as before.
+    keep_statements = not any(_MAGIC_STAND_IN.match(line) for line in lines)
 
     def mask(first: int, last: int, bound_names: Optional[str] = None) -> None:
         for number in range(first, last + 1):
@@ -249,7 +263,13 @@ def _mask_ipython(source: str, new_placeholder: Callable[[], str]) -> Optional[t
     while number < len(lines):
         escaped = lines[number].lstrip(" \t\f").startswith(_LINE_ESCAPES)
         assignment = None if escaped else _MAGIC_ASSIGNMENT.match(lines[number])
-        if escaped or assignment:
+        statement = _statement_magic(lines[number]) if escaped and keep_statements else None
+        if statement is not None:
+            prefix, stand_in = statement
+            statement_magics.append(prefix)
+            masked[number] = stand_in + lines[number][len(prefix) :]
+            last = number
+        elif escaped or assignment:
             last = _end_of_escaped_line(lines, number)
             target = assignment.group("target") if assignment else None
             mask(number, last, target if target and _NAME_LIST.fullmatch(target) else None)
@@ -258,7 +278,20 @@ def _mask_ipython(source: str, new_placeholder: Callable[[], str]) -> Optional[t
             if code.endswith("?"):  # `obj?`, `obj.attr??`
                 mask(number, last)
         number = last + 1
-    return "".join(masked), originals
+    return "".join(masked), originals, tuple(statement_magics)
+
+
+def _statement_magic(line: str) -> Optional[tuple[str, str]]:
+    """For `%time stmt` on one line: (the magic with its indent, `pass;` of the same width); else None."""
+    body = _split_ending(line)[0]
+    match = _STATEMENT_MAGIC.fullmatch(body)
+    if match is None or body.endswith("\\"):
+        return None
+    if not _compiles("pass; " + match.group("statement")):  # `%time for ...:` and the like stay masked
+        return None
+    prefix = match.group("indent") + match.group("magic")
+    stand_in = match.group("indent") + "pass;" + " " * (len(match.group("magic")) - len("pass;"))
+    return prefix, stand_in
 
 
 def _end_of_escaped_line(lines: list[str], first: int) -> int:
@@ -308,19 +341,32 @@ def _end_of_logical_line(lines: list[str], first: int) -> tuple[int, str]:
     return len(lines) - 1, ""
 
 
-def _unmask(text: str, originals: dict[str, str]) -> Optional[str]:
-    """`text` with every placeholder line restored, or None unless each was found exactly once."""
-    if not originals:
+def _unmask(text: str, originals: dict[str, str], statement_magics: tuple[str, ...] = ()) -> Optional[str]:
+    """`text` with every placeholder line and statement magic restored, or None unless each placeholder
+    was found exactly once and the `pass;` stand-ins are exactly the statement magics, in order."""
+    if not originals and not statement_magics:
         return text
     lines = _LINE.findall(text)
     restored = 0
+    magics = iter(statement_magics)
+    stand_ins = 0
     for number, line in enumerate(lines):
         body, ending = _split_ending(line)
         original = originals.get(body)
         if original is not None:
             lines[number] = original + ending
             restored += 1
-    return "".join(lines) if restored == len(originals) else None
+            continue
+        stand_in = _MAGIC_STAND_IN.match(body) if statement_magics else None
+        if stand_in is not None:
+            prefix = next(magics, None)
+            if prefix is None or len(stand_in.group()) != len(prefix) or not prefix.startswith(stand_in.group("indent")):
+                return None
+            lines[number] = prefix + line[len(prefix) :]
+            stand_ins += 1
+    if restored != len(originals) or stand_ins != len(statement_magics):
+        return None
+    return "".join(lines)
 
 
 def _split_ending(line: str) -> tuple[str, str]:
@@ -411,7 +457,7 @@ def _changed_sources(joined: _Joined, analysis: Analysis) -> dict[int, str]:
             new_masked = new_masked[:-1]
         if new_masked == cell.masked:
             continue
-        restored = _unmask(new_masked, cell.originals)
+        restored = _unmask(new_masked, cell.originals, cell.statement_magics)
         if restored is None:
             raise NotebookError(f"cell {cell.index + 1}: cannot restore its IPython syntax after the fixes")
         if restored != cell.source:

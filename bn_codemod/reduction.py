@@ -46,6 +46,7 @@ from .knowledge import (
     TIMM_FACTORIES,
     TORCHVISION_GET_MODEL,
 )
+from .model_classes import BATCHNORM_SWITCHES, MODEL_CLASSES
 from .torchvision_builders import BUILDERS
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")  # what CPython and libcst count as a line break
@@ -189,9 +190,10 @@ def _cut_cleanly(node: ast.AST, first: int, last: int) -> bool:
 def _hit_lines(source: str, tree: ast.Module, lines: list[str], extra_classes: Sequence[str]) -> list[int]:
     """Sorted numbers of the lines that contain a recognised name, or an alias or subclass of one
     that this file defines."""
+    libraries = tuple(sorted(library for library in _MODEL_LIBRARIES if _imports(library).search(source)))
     recognised = _pattern(
         _recognised_names(
-            tuple(extra_classes), torchvision="torchvision" in source, fx_fuse="fx.experimental" in source
+            tuple(extra_classes), "torchvision" in source, libraries, fx_fuse="fx.experimental" in source
         )
     )
     aliases: list[tuple[str, str]] = []  # (imported name, bound name) of `import x as y`
@@ -218,7 +220,73 @@ def _hit_lines(source: str, tree: ast.Module, lines: list[str], extra_classes: S
         while offset != -1:
             offsets.append(offset)
             offset = source.find(name, offset + 1)
-    return sorted({bisect_right(starts, offset) for offset in offsets})
+    hits = {bisect_right(starts, offset) for offset in offsets}
+    # A factory table (`types = (nn.BatchNorm1d, nn.BatchNorm2d)`) or a dict unpacked into a norm layer
+    # (`nn.BatchNorm2d(c, **dd)`) is read through its other mentions: `isinstance(m, types)`, `dd["k"] = v`.
+    # Those mentions are kept: within the function that binds the name, else anywhere in the file.
+    # A `**dd` elsewhere cannot change what visible_dicts.py reads, so only dicts' other mentions count.
+    simple: list[tuple[ast.stmt, Optional[ast.AST]]] = []
+    _simple_statements(tree.body, None, simple)
+    local_names: dict[int, set[str]] = {}  # id(function) -> its parameters and assigned names
+    followed: set[tuple[str, bool, int, int]] = set()  # (name, unpacked, first line, last line)
+    while True:
+        found: set[tuple[str, bool, int, int]] = set()
+        for statement, function in simple:
+            first, last = _first_line(statement), statement.end_lineno or statement.lineno
+            if not any(line in hits for line in range(first, last + 1)):
+                continue
+            names = {(name, True) for name in _UNPACKED.findall("".join(lines[first - 1 : last]))}
+            if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Tuple):
+                names.update((target.id, False) for target in statement.targets if isinstance(target, ast.Name))
+            for name, unpacked in names:
+                if function is not None and id(function) not in local_names:
+                    local_names[id(function)] = _local_names(function)
+                if function is not None and name in local_names[id(function)]:
+                    found.add((name, unpacked, _first_line(function), function.end_lineno or 0))
+                else:
+                    found.add((name, unpacked, 1, len(lines)))
+        found -= followed
+        if not found:
+            break
+        followed |= found
+        for name, unpacked, first, last in found:
+            start, end = starts[first - 1], starts[last] if last < len(starts) else len(source)
+            pattern = rf"(?<!\*\*)(?<!\*\* )\b{re.escape(name)}\b" if unpacked else rf"\b{re.escape(name)}\b"
+            for match in re.compile(pattern).finditer(source, start, end):
+                hits.add(bisect_right(starts, match.start()))
+    return sorted(hits)
+
+
+_UNPACKED = re.compile(r"\*\*[ \t]*([A-Za-z_]\w*)")
+
+
+def _simple_statements(
+    statements: Iterable[ast.stmt], function: Optional[ast.AST], found: list[tuple[ast.stmt, Optional[ast.AST]]]
+) -> None:
+    """Every statement that holds no other statement, at any depth, with its innermost enclosing function."""
+    for statement in statements:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            _simple_statements(statement.body, statement, found)
+        elif isinstance(statement, ast.ClassDef):
+            _simple_statements(statement.body, function, found)
+        elif _blocks(statement):
+            for block in _blocks(statement):
+                _simple_statements(block, function, found)
+        else:
+            found.append((statement, function))
+
+
+def _local_names(function: ast.AST) -> set[str]:
+    """Parameters and names assigned in `function` (not in the functions nested in it)."""
+    arguments = function.args  # type: ignore[attr-defined]
+    names = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
+    names.update(a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None)
+    statements: list[tuple[ast.stmt, Optional[ast.AST]]] = []
+    _simple_statements(function.body, function, statements)  # type: ignore[attr-defined]
+    for statement, owner in statements:
+        if owner is function and isinstance(statement, ast.Assign):
+            names.update(target.id for target in statement.targets if isinstance(target, ast.Name))
+    return names
 
 
 def _collect(statements: Iterable[ast.stmt], aliases: list[tuple[str, str]], classes: list[ast.ClassDef]) -> None:
@@ -236,12 +304,31 @@ def _collect(statements: Iterable[ast.stmt], aliases: list[tuple[str, str]], cla
                 _collect(block, aliases, classes)
 
 
+# Where the model classes live: torchvision.models, timm.models, pretrainedmodels, efficientnet_pytorch.
+_MODEL_LIBRARIES = frozenset(".".join(model.modules[0].split(".")[:2]) for model in MODEL_CLASSES)
+
+
+@lru_cache(maxsize=None)
+def _imports(library: str) -> "re.Pattern[str]":
+    """What a file must contain for a name to resolve into `library` ("timm.models"): the dotted path
+    itself, `from timm import ... models`, or `import timm as t` (then `t.models`). timm's own files
+    import timm.layers absolutely, but not timm.models."""
+    root, _, rest = library.partition(".")
+    patterns = [re.escape(library), rf"import[ \t]+{root}[ \t]+as\b"]
+    if rest:
+        patterns.append(rf"from[ \t]+{root}[ \t]+import\b[^\n]*\b{rest}\b")
+    return re.compile("|".join(patterns))
+
+
 @lru_cache(maxsize=16)
-def _recognised_names(extra_classes: tuple[str, ...], torchvision: bool, fx_fuse: bool = False) -> frozenset[str]:
+def _recognised_names(
+    extra_classes: tuple[str, ...], torchvision: bool, libraries: tuple[str, ...], fx_fuse: bool = False
+) -> frozenset[str]:
     """The last part of every qualified name the visitor recognises, and the prefilter's tokens.
     torchvision's builders and blocks only in a file that names torchvision: without that import
-    a `resnet50` cannot be torchvision's, and timm defines its own `resnet50`. Likewise the fusion
-    helper `fuse` only where torch.fx.experimental is named ("fused" is everywhere in timm)."""
+    a `resnet50` cannot be torchvision's, and timm defines its own `resnet50`. Likewise a library's
+    model classes (ResNet, EfficientNet…) only in a file that names that library (`libraries`), and
+    the fusion helper `fuse` only where torch.fx.experimental is named ("fused" is everywhere in timm)."""
     qualified = [
         *(cls.name for cls in NORM_CLASSES),
         *(name for functional in FUNCTIONAL_NORMS for name in functional.qualified_names),
@@ -252,6 +339,8 @@ def _recognised_names(extra_classes: tuple[str, ...], torchvision: bool, fx_fuse
     ]
     if torchvision:
         qualified += [*NORM_ACTIVATION_BLOCKS, *TORCHVISION_GET_MODEL, *(builder.name for builder in BUILDERS)]
+        qualified += list(BATCHNORM_SWITCHES)
+    qualified += [model.name.split(".")[0] for model in MODEL_CLASSES if model.modules[0].startswith(libraries)]
     qualified += [name for name in FUSION_HELPER_BY_QUALNAME if fx_fuse or not name.endswith(".fuse")]
     tokens = {token.decode() for token in (*PREFILTER_TOKENS, *HAZARD_TOKENS)}
     return frozenset({name.rsplit(".", 1)[-1] for name in qualified} | tokens)

@@ -54,6 +54,17 @@ _BN001_DETAILS = """\
 - `InstanceNorm1d/2d/3d` do not track by default and are reported only when tracking is switched on
   explicitly; `**kwargs` on them is not reported. `LazyInstanceNorm*d` do track by default (their
   docstring says otherwise; torch 2.13 does).
+- Library norm layers with the same flag: torch_geometric's `nn.BatchNorm` (position 4, it wraps a
+  `BatchNorm1d`) and `nn.HeteroBatchNorm` (position 5, it updates its own statistics in place), and
+  `nn.InstanceNorm` (does not track by default), checked against torch_geometric 2.8.1's source by
+  `scripts/verify_model_classes.py` and under vmap with the real package.
+- `**factory_kwargs` with a visible dict: `dd = {"device": device, "dtype": dtype}` then
+  `nn.BatchNorm2d(c, **dd)` becomes `nn.BatchNorm2d(c, **dd, track_running_stats=False)`, when `dd`
+  is bound exactly once in the function (or module) that binds it, to a `{...}` display with string
+  keys and no `**` inside or a `dict(key=value, ...)` call, and every other mention of `dd` in that
+  scope (nested functions included) is a `**dd` unpacking. A subscript store, `.update()`, `del`,
+  passing `dd` to any function, aliasing it, a parameter named `dd` or a second binding: BN005. A
+  visible `track_running_stats: False` in it: nothing to report; `True`: BN005.
 """
 
 _BN002_DETAILS = """\
@@ -72,6 +83,16 @@ comparisons (`type(m) is nn.BatchNorm2d`, `in (...)`), tuples and sets of classe
 checks, `isinstance` takes tuples), dict keys, and attribute access (`nn.BatchNorm2d.forward`). A
 class passed positionally to some other function (`make_layers(cfg, nn.BatchNorm2d)`) is reported
 without a fix: the callee may build layers with it or only compare with it.
+
+Factory tables are the exception among tuples: `types = (nn.BatchNorm1d, nn.BatchNorm2d,
+nn.BatchNorm3d)` bound once in a function (or to a private `_NAME` at module level) and otherwise only
+indexed and called right away (`types[dim - 1]` called on the channels), and a tuple literal indexed
+and called (`(nn.BatchNorm1d, nn.BatchNorm2d)[dim - 1]` called likewise), get each norm class wrapped. When a class
+can leave the table (`return types[dim - 1]`, `norm = types[i]`, `isinstance(m, types)`, passing
+`types` on, a public module-level name other modules may import), wrapping could break a use
+elsewhere: `isinstance(m, norm_type)` raises `TypeError` on a `partial`. Such a table is reported
+without a fix. (On MONAI, whose `Norm["batch", dim]` returns a class from such a table, fixing it
+made 12 networks run under vmap but `SEResNet50` fail at construction: it is reported.)
 """
 
 _BN003_DETAILS = """\
@@ -86,6 +107,24 @@ The builders whose `norm_layer` argument really replaces every BatchNorm (see
 (a `norm_layer` replaces the default, so e.g. mobilenet_v3's `eps=0.001, momentum=0.01` are
 restated; `BatchNorm3d` for s3d). `norm_layer=None` means the default for builders and is replaced;
 for the ops blocks it means no norm layer and is left alone.
+
+Model classes whose `norm_layer` reaches every norm layer get the same keyword (or their positional
+`norm_layer` slot replaced): `ResNet` (position 7), `resnet.BasicBlock`/`Bottleneck` (7),
+`MobileNetV2` (5), `MobileNetV3` (4, `eps=0.001, momentum=0.01`), `RegNet` (5), `EfficientNet` (4),
+`MaxVit` (7, `eps=1e-3, momentum=0.01`), video `S3D` (2, `BatchNorm3d`, `eps=0.001, momentum=0.001`),
+in every spelling, wherever they are built:
+
+- a direct call, `ResNet(BasicBlock, [2, 2, 2, 2])`;
+- a subclass's `super().__init__(...)` or `ResNet.__init__(self, ...)`, as segmentation encoders do;
+  `super().__init__(**kwargs)` may already carry `norm_layer`: BN005, set it where the kwargs are built;
+- the calls of a module-level subclass without an `__init__` of its own (and its subclasses).
+
+The table is [`bn_codemod/model_classes.py`](../bn_codemod/model_classes.py): `scripts/verify_model_classes.py`
+checks each entry against torchvision 0.28.0's source (parameter position, default `None`, the
+class's own default norm layer, exports), and with `--build` (torchvision 0.29.1 on torch 2.14.1)
+builds each class as is and with the added `norm_layer`: tracking norm layers go from 12 (ResNet),
+2/3 (BasicBlock/Bottleneck), 52 (MobileNetV2), 34 (MobileNetV3 small), 16 (RegNet), 49 (EfficientNet
+b0), 7 (small MaxVit), 77 (S3D) to 0, with eps and momentum of every layer unchanged.
 """
 
 _BN004_DETAILS = """\
@@ -106,7 +145,26 @@ Reported, each with the same advice, because no argument works:
 - any fixable builder called with pretrained `weights=` (anything but absent or `None`) or the
   legacy `pretrained=True`: a strict `state_dict` load fails once the running stats are gone;
 - `get_model(name)` with a name that is not a literal, and every `timm.create_model(...)`
-  (`norm_layer` works for only about half of timm's BatchNorm architectures).
+  (`norm_layer` works for only about half of timm's BatchNorm architectures);
+- model classes with BatchNorm hard-wired, constructed, or subclassed (reported once, at the class
+  statement, whatever its `__init__` does): torchvision's `DenseNet`, `GoogLeNet`, `Inception3`,
+  `MNASNet`, `ShuffleNetV2`, video `VideoResNet`, and `vgg.make_layers(cfg, batch_norm=...)` unless
+  `batch_norm` is literally `False` (VGG's BatchNorm comes from there; `VGG` itself is left alone);
+  timm's model classes whose default build has BatchNorm (`timm.models` `ResNet`, `BasicBlock`,
+  `Bottleneck`, `EfficientNet`, `MobileNetV3`, `RegNet`, `ByobNet`, `CspNet`, `DenseNet`, `DLA`, `DPN`,
+  `HighResolutionNet`, `InceptionV3`/`V4`, `SENet`, `TResNet`, `VGG`, `VovNet`, `Xception`, ... 50 in
+  all; timm passes `norm_layer` on to only some of their norm layers, so no argument is trusted);
+  pretrainedmodels' builders (`se_resnet50`, `dpn92`, `xception`, ... which also load ImageNet weights
+  by default) and model classes (`SENet`, `DPN`, `InceptionV4`, `InceptionResNetV2`, `Xception`, ...);
+  efficientnet_pytorch's `EfficientNet`, `EfficientNet.from_name`, `EfficientNet.from_pretrained`;
+- a subclass of a fixable torchvision class whose `__init__` never calls the parent's `__init__`
+  where bn-codemod can see it.
+
+[`bn_codemod/model_classes.py`](../bn_codemod/model_classes.py) holds these tables;
+`scripts/verify_model_classes.py` checks them against timm 1.0.31, pretrainedmodels 0.7.4 and
+efficientnet_pytorch 0.7.1's sources (defined there, exported as listed, BatchNorm built in code) and
+lists, with the reason, every model class of a BatchNorm-building module it leaves out (config
+classes, LayerNorm/GroupNorm defaults), so a new release's additions show up.
 
 The advice, in every BN004 message: **call `torch.func.replace_all_batch_norm_modules_(model)`
 after the model is built and its weights are loaded, only where you vmap.**
@@ -114,8 +172,9 @@ after the model is built and its weights are loaded, only where you vmap.**
 
 _BN005_DETAILS = """\
 `**kwargs`, `*args` covering the slot, or a non-literal value may set
-`track_running_stats` (or a builder's `norm_layer`). Advice: set `track_running_stats=False` where
-the value comes from.
+`track_running_stats` (or a builder's or model class's `norm_layer`). Advice: set
+`track_running_stats=False` where the value comes from. A `**dd` whose dict is visible and cannot
+change is decided instead (see BN001).
 """
 
 _BN006_DETAILS = """\
@@ -131,10 +190,25 @@ the vmapped path.
 """
 
 _BN008_DETAILS = """\
-a class in the file that subclasses a BatchNorm-family class and defines
-its own `__init__` without passing `track_running_stats=False`. Advice: pass it to the parent's
-`__init__`. A subclass *without* its own `__init__` keeps the parent's signature, so its calls are
-fixed like the parent's (BN001) and the definition is not reported.
+A module-level class that subclasses a BatchNorm-family class is read by how its `__init__` passes
+`track_running_stats` to the parent's `__init__` (`super().__init__(...)`, `super(Cls, self).__init__(...)`
+or `Parent.__init__(self, ...)`):
+
+- forwarded from its own parameter `track_running_stats` (timm's `BatchNormAct2d` style): a `True`
+  default becomes `False`; the subclass becomes a norm class with that parameter as its slot, so
+  `BatchNormAct2d(c, track_running_stats=True)` (or positionally) is fixed by BN001 and
+  `BatchNormAct2d(c, **cfg)` is not reported (its default no longer tracks);
+- a literal `True`, or nothing: that parent call gets `track_running_stats=False` (`True` flipped,
+  positionally too), and every instance stops tracking;
+- forwarded through the `__init__`'s own `**kwargs` (and not named): the subclass is read like a
+  keyword-only norm class, so `MyBN(c)` gets `track_running_stats=False`, which reaches the parent;
+- no `__init__`: the subclass is the parent for BN001 (as its subclasses are).
+
+Reported without a fix, with the reason in the message: a value that is not a literal and not a
+parameter named `track_running_stats`, a non-literal default, `*args` or unrelated `**kwargs` that may
+set it, an `__init__` that never calls the parent's `__init__` where bn-codemod can see it, or one that
+calls it several times passing the flag differently (timm's `BatchNormAct2d` calls it twice, in a
+`try`/`except TypeError`, the same way: fixed).
 """
 
 _TORCHVISION_TABLE = """\
@@ -277,7 +351,12 @@ RULES: dict[str, Rule] = {
                 "SyncBatchNorm or LazyInstanceNorm1d/2d/3d (which track running statistics by default), "
                 "or InstanceNorm1d/2d/3d with track_running_stats=True, and sets "
                 "track_running_stats=False: a literal True becomes False, the positional slot is "
-                "changed in place, an absent flag is appended."
+                "changed in place, an absent flag is appended. A call that unpacks a dict "
+                "(nn.BatchNorm2d(c, **dd)) is fixed too when dd is bound once in the same function or "
+                "module to a dict display or dict(...) call with literal keys, without "
+                "track_running_stats, and is mentioned nowhere else but in ** unpackings (no subscript "
+                "store, .update, del, or passing it on); otherwise it is BN005. Subclasses of these "
+                "classes are read the same way (see BN008)."
             ),
             why=_WHY_TRACKING,
             example_before="self.bn = nn.BatchNorm2d(64)",
@@ -292,11 +371,16 @@ RULES: dict[str, Rule] = {
             what_it_does=(
                 "Finds a BatchNorm-family class used as a value that builds layers: a keyword "
                 "argument (norm_layer=nn.BatchNorm2d), an assignment, a default parameter value, a "
-                "list element or dict value, a return value, or functools.partial(nn.BatchNorm2d, ...). "
+                "list element or dict value, a return value, or functools.partial(nn.BatchNorm2d, ...); "
+                "also the elements of a factory table: a tuple of norm classes in a local name that is "
+                "only ever indexed and called right away (types = (nn.BatchNorm1d, nn.BatchNorm2d) with "
+                "types[dim - 1] called on the channels), or a tuple literal indexed and called. A table "
+                "whose classes may leave it (an index returned or stored, isinstance(m, types), a public "
+                "module-level name) is reported without a fix: a partial is not a type. "
                 "Wraps the class in partial(..., track_running_stats=False), or adds or flips the keyword "
                 "in an existing partial; the partial import is reused or added. isinstance/issubclass "
-                "arguments, except clauses, annotations, base classes, comparisons, tuples, sets and "
-                "dict keys are never touched. A class passed as a positional argument to another "
+                "arguments, except clauses, annotations, base classes, comparisons, other tuples, sets "
+                "and dict keys are never touched. A class passed as a positional argument to another "
                 "function is reported without a fix: the callee may compare with it rather than build "
                 "layers."
             ),
@@ -311,16 +395,20 @@ RULES: dict[str, Rule] = {
         ),
         Rule(
             code="BN003",
-            title="torchvision builder without a vmap-safe norm layer",
+            title="torchvision builder or model class without a vmap-safe norm layer",
             fixable=True,
             what_it_does=(
                 "Finds calls of torchvision builders whose norm_layer argument really replaces every "
                 "BatchNorm (resnet, resnext, wide_resnet, mobilenet_v2/v3, efficientnet_b0-b4, regnet, "
                 "maxvit_t, s3d, the quantization builders with quantize=False; also via get_model) and "
-                "torchvision.ops.Conv2dNormActivation/Conv3dNormActivation, and passes "
-                "norm_layer=partial(nn.BatchNorm2d, <the builder's own eps/momentum>, "
+                "torchvision.ops.Conv2dNormActivation/Conv3dNormActivation, and torchvision model "
+                "classes whose norm_layer reaches every norm layer (ResNet, its BasicBlock and "
+                "Bottleneck, MobileNetV2, MobileNetV3, RegNet, EfficientNet, MaxVit, video S3D), "
+                "constructed directly, through a subclass that keeps their signature, or in a "
+                "subclass's super().__init__(...) (or Parent.__init__(self, ...)) call, and passes "
+                "norm_layer=partial(nn.BatchNorm2d, <the builder's (or class's) own eps/momentum>, "
                 "track_running_stats=False). A builder called with pretrained weights is not rewritten "
-                "(see BN004)."
+                "(see BN004); a super().__init__(**kwargs) that may already carry norm_layer is BN005."
             ),
             why=(
                 "The builder's default norm layer tracks running statistics. " + _WHY_TRACKING
@@ -344,7 +432,14 @@ RULES: dict[str, Rule] = {
                 "inception_v3, video resnets), with norm_layer silently ignored (detection and "
                 "segmentation models) or rejected (efficientnet_b5-b7, efficientnet_v2), raft_large, "
                 "ssdlite; any builder called with pretrained weights; get_model with a non-literal "
-                "name; and timm.create_model."
+                "name; timm.create_model; model classes with BatchNorm hard-wired, constructed or "
+                "subclassed (reported at the class statement): torchvision's DenseNet, GoogLeNet, "
+                "Inception3, MNASNet, ShuffleNetV2 and VideoResNet and make_layers(cfg, "
+                "batch_norm=True) (VGG's features), timm's model classes with BatchNorm by default "
+                "(timm.models ResNet, EfficientNet, RegNet, ByobNet, DenseNet, ...), pretrainedmodels' "
+                "builders and model classes (SENet, DPN, InceptionV4, Xception, ...) and "
+                "efficientnet_pytorch's EfficientNet (also from_name/from_pretrained); and a subclass "
+                "of a fixable torchvision class whose __init__ never calls the parent's."
             ),
             why=(
                 "An added norm_layer would be ignored or raise, and with pretrained weights the strict "
@@ -408,21 +503,34 @@ RULES: dict[str, Rule] = {
         ),
         Rule(
             code="BN008",
-            title="norm subclass with its own __init__",
-            fixable=False,
+            title="norm subclass that builds its norm with running stats",
+            fixable=True,
             what_it_does=(
-                "Reports a class defined in the file that subclasses a BatchNorm-family class and "
-                "defines its own __init__ without passing track_running_stats=False. A subclass that "
-                "keeps the parent's signature (no __init__) is treated like the parent instead: its "
-                "calls get BN001 fixes."
+                "Reads how a class defined at module level that subclasses a BatchNorm-family class "
+                "passes track_running_stats to the parent's __init__. Forwarded from a parameter of its "
+                "own __init__ named track_running_stats (class BatchNormAct2d(nn.BatchNorm2d) with "
+                "track_running_stats=True forwarded to super().__init__): that default becomes False, "
+                "and its construction sites are read like the parent's, with the subclass's own "
+                "positional slot (an explicit True is fixed by BN001, **kwargs reported by BN005). A "
+                "literal True, or nothing, passed to super().__init__ (or Parent.__init__(self, ...)): "
+                "that call gets track_running_stats=False. Forwarded through the __init__'s own "
+                "**kwargs: its sites are read like a keyword-only norm class. A subclass without an "
+                "__init__ is the parent for BN001. Reported without a fix, with the reason, when it "
+                "passes a value that is not a literal or a parameter of that name, when "
+                "track_running_stats may come from *args or other **kwargs, or when its __init__ does not "
+                "call the parent's __init__ where bn-codemod can see it, or calls it more than once in "
+                "ways that pass the flag differently (calls that agree, as in a try/except, are fine)."
             ),
             why="Its instances track running statistics, and its own signature hides the flag from bn-codemod.",
-            example_before="class MyBN(nn.BatchNorm2d):\n    def __init__(self, c):\n        super().__init__(c)",
-            example_after=(
-                "class MyBN(nn.BatchNorm2d):\n    def __init__(self, c):\n"
-                "        super().__init__(c, track_running_stats=False)"
+            example_before=(
+                "class MyBN(nn.BatchNorm2d):\n    def __init__(self, c, track_running_stats=True):\n"
+                "        super().__init__(c, track_running_stats=track_running_stats)"
             ),
-            fix_safety="No automatic fix: pass track_running_stats=False to the parent's __init__.",
+            example_after=(
+                "class MyBN(nn.BatchNorm2d):\n    def __init__(self, c, track_running_stats=False):\n"
+                "        super().__init__(c, track_running_stats=track_running_stats)"
+            ),
+            fix_safety="Changes behaviour as BN001 does, for every instance of the subclass. " + _CAVEATS,
             details=_BN008_DETAILS,
         ),
         Rule(

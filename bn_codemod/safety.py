@@ -18,7 +18,7 @@ from .findings import Edit
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # CPython's line ends; str.splitlines knows more
 _CALL_ACTIONS = ("add-keyword", "set-keyword", "set-positional")
-_TARGET_KINDS = (ast.Call, ast.Name, ast.Attribute, ast.ImportFrom)  # what an Edit can point at
+_TARGET_KINDS = (ast.Call, ast.Name, ast.Attribute, ast.ImportFrom, ast.arg)  # what an Edit can point at
 _MAX_SHOWN = 80
 
 
@@ -151,6 +151,19 @@ def _apply(edit: Edit, node: ast.AST, value: Optional[ast.expr]) -> ast.AST:
         return ast.Call(func=value, args=[node], keywords=[keyword])
     elif edit.action == "replace-attribute":
         return value
+    elif edit.action == "set-default":
+        positional = [*node.posonlyargs, *node.args]
+        names = [arg.arg for arg in positional]
+        if edit.keyword in names:
+            index = names.index(edit.keyword) - (len(positional) - len(node.defaults))
+            if index < 0:
+                raise _Unverifiable(f"{where}: parameter {edit.keyword} has no default")
+            node.defaults[index] = value
+        else:
+            keyword_only = [arg.arg for arg in node.kwonlyargs]
+            if edit.keyword not in keyword_only or node.kw_defaults[keyword_only.index(edit.keyword)] is None:
+                raise _Unverifiable(f"{where}: parameter {edit.keyword} has no default")
+            node.kw_defaults[keyword_only.index(edit.keyword)] = value
     elif edit.action == "replace-import":
         moved = [alias for alias in node.names if alias.name == "replace_all_batch_norm_modules_"]
         if not moved or node.level:
@@ -185,6 +198,7 @@ class _NodesByPosition:
     def __init__(self, tree: ast.Module):
         self._at: dict[tuple[int, int], list[tuple[int, ast.AST]]] = {}
         self._blocks: dict[int, list[ast.stmt]] = {}  # id(import) -> the statement list holding it
+        self._arguments: dict[int, ast.arguments] = {}  # id(parameter) -> the arguments holding it
         stack: list[tuple[ast.AST, int]] = [(tree, 0)]
         while stack:
             node, depth = stack.pop()
@@ -197,9 +211,14 @@ class _NodesByPosition:
                         stack.append((child, depth + 1))
                         if isinstance(child, ast.ImportFrom):
                             self._blocks[id(child)] = value
+                        elif isinstance(child, ast.arg) and isinstance(node, ast.arguments):
+                            self._arguments[id(child)] = node
 
     def block_of(self, statement: ast.stmt) -> list[ast.stmt]:
         return self._blocks[id(statement)]
+
+    def arguments_of(self, parameter: ast.arg) -> ast.arguments:
+        return self._arguments[id(parameter)]
 
     def at(self, line: int, byte_column: int, kinds: tuple[type, ...]) -> list[tuple[int, ast.AST]]:
         return sorted(
@@ -220,8 +239,13 @@ def _target(edit: Edit, nodes: _NodesByPosition, lines: list[str]) -> ast.AST:
     byte_column = len(lines[edit.line - 1][: edit.column - 1].encode("utf-8", "surrogatepass"))
     where = f"edit {edit.action} at {edit.line}:{edit.column}"
     if edit.action in _CALL_ACTIONS:
-        # `nn.BatchNorm2d(8).cuda()` has two calls here; the constructor is the innermost.
-        found = nodes.at(edit.line, byte_column, (ast.Call,))
+        # `nn.BatchNorm2d(8).cuda()` has two calls here; the constructor is the innermost. In
+        # `super().__init__(c)` the innermost is `super()`, which no edit ever names.
+        found = [
+            item
+            for item in nodes.at(edit.line, byte_column, (ast.Call,))
+            if not (isinstance(item[1].func, ast.Name) and item[1].func.id == "super")
+        ]
         if found:
             return found[-1][1]
         raise _Unverifiable(f"{where}: no call starts there")
@@ -238,6 +262,12 @@ def _target(edit: Edit, nodes: _NodesByPosition, lines: list[str]) -> ast.AST:
         if found:
             return found[-1]
         raise _Unverifiable(f"{where}: no attribute .{last} starts there")
+    if edit.action == "set-default":
+        # A parameter's default: the edit names the parameter; its `arguments` holds the default.
+        found = [node for _, node in nodes.at(edit.line, byte_column, (ast.arg,)) if node.arg == edit.keyword]
+        if found:
+            return nodes.arguments_of(found[0])
+        raise _Unverifiable(f"{where}: no parameter {edit.keyword} starts there")
     if edit.action in ("replace-import", "split-import"):
         found = nodes.at(edit.line, byte_column, (ast.ImportFrom,))
         if found:

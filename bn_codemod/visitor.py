@@ -14,9 +14,12 @@ import libcst as cst
 from .families.builders import Builders
 from .families.constructors import Constructors
 from .families.factories import Factories
+from .families.factory_values import FactoryValues
 from .families.functional import FunctionalNorms
 from .families.hazards import Hazards
 from .families.migrations import FunctorchMigrations
+from .families.model_classes import ModelClasses
+from .families.norm_subclasses import NormSubclasses
 from .findings import Edit
 from .imports import ImportPlanner, insert_imports
 from .knowledge import NORM_CLASS_BY_QUALNAME, NormClass
@@ -49,6 +52,9 @@ class BatchNormVisitor(FastTransformer):
         self.hazards = Hazards(self, source)
         # Any norm layer built here, tracking or patched: hazards are shown in runs that have one.
         self.builds_norm_layers = False
+        self.norm_subclasses = NormSubclasses(self)
+        self.model_classes = ModelClasses(self)
+        self.factory_values = FactoryValues(self)
         # Rules for a call with a known callee, tried in order: the first that returns a node owns it.
         self._call_families = (self.constructors, self.factories, self.builders, self.functional_norms)
 
@@ -56,11 +62,13 @@ class BatchNormVisitor(FastTransformer):
     def visit_Module(self, node: cst.Module) -> None:
         self.begin_module(node)
         self.scopes.append(scope_for_module(node))
+        self.factory_values.enter_scope(node)
         # A fix may use a name imported by a top-level statement before its own.
         for statement, names in top_level_imports(node):
             for name in names:
                 self.scopes[0].import_statements.setdefault(name, self.statement_index[id(statement)])
-        self.constructors.register_local_subclasses(node)
+        self.norm_subclasses.visit_module(node)
+        self.model_classes.visit_module(node)
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         new_module, placed = insert_imports(updated_node, self.imports.added)
@@ -72,11 +80,15 @@ class BatchNormVisitor(FastTransformer):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         if self.hazards.active:
             self.hazards.visit_ClassDef(node)
+        self.model_classes.visit_class(node)  # its bases resolve in the enclosing scope
         self.scopes.append(scope_for_class(node))
+        self.factory_values.enter_scope(node)
 
     def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
         self.scopes.pop()
-        self.constructors.leave_class(original_node)
+        self.factory_values.leave_scope()
+        self.norm_subclasses.leave_class(original_node)
+        self.model_classes.leave_class(original_node)
         if self.hazards.active:
             self.hazards.leave_ClassDef()
         return updated_node
@@ -88,6 +100,7 @@ class BatchNormVisitor(FastTransformer):
         self.scopes.append(scope_for_function(node))
         if self.hazards.active:
             self.hazards.visit_FunctionDef(node)
+        self.factory_values.enter_scope(node)
 
     def leave_FunctionDef(
         self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
@@ -95,27 +108,38 @@ class BatchNormVisitor(FastTransformer):
         self.scopes.pop()
         if self.hazards.active:
             self.hazards.leave_FunctionDef()
+        self.factory_values.leave_scope()
         return updated_node
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
         self.scopes.append(scope_for_function(node))
+        self.factory_values.enter_scope(node)
 
     def leave_Lambda(self, original_node: cst.Lambda, updated_node: cst.Lambda) -> cst.Lambda:
         self.scopes.pop()
+        self.factory_values.leave_scope()
         return updated_node
+
+    def leave_Param(self, original_node: cst.Param, updated_node: cst.Param) -> cst.Param:
+        return self.norm_subclasses.leave_param(original_node, updated_node)
 
     # Where a class is a value that builds layers (BN002), marked on the way down.
     def visit_Call(self, node: cst.Call) -> None:
         callee = resolve(node.func, self.scopes)
         self._callees[id(node)] = callee
         self.factories.mark_call_arguments(node, callee)
+        self.factory_values.visit_call(node)
         if self.hazards.active:
             self.hazards.visit_Call(node, callee)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self.factories.mark(node.value)
+        self.factory_values.visit_assign(node)
         if self.hazards.active:
             self.hazards.visit_Assign(node)
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        self.factory_values.visit_subscript(node)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         self.factories.mark(node.value)
@@ -180,6 +204,12 @@ class BatchNormVisitor(FastTransformer):
         callee = self._callees.pop(id(original_node), None)
         if self.hazards.active:
             self.hazards.leave_Call(original_node, callee)
+        # Calls these two own need no known callee: `super().__init__(...)` in a subclass.
+        result = self.norm_subclasses.leave_call(original_node, updated_node)
+        if result is None:
+            result = self.model_classes.leave_call(original_node, updated_node, callee)
+        if result is not None:
+            return result
         if callee is None:
             return updated_node
         for family in self._call_families:

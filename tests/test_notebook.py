@@ -508,13 +508,56 @@ def test_magics_inside_indented_blocks():
 
     assert source == [
         "for size in (8, 16):\n",
-        "    %time layer = nn.BatchNorm1d(size)\n",
+        "    %time layer = nn.BatchNorm1d(size, track_running_stats=False)\n",
         "def build():\n",
         "    !echo building\n",
         "    x = !ls\n",
         "    return nn.BatchNorm2d(3, track_running_stats=False)\n",
     ]
-    assert findings == [("BN001", 6, 12)]
+    assert findings == [("BN001", 2, 19), ("BN001", 6, 12)]
+
+
+@pytest.mark.parametrize("magic", ["%time ", "%timeit ", "%timeit -n 10 -r3 -o ", "%time\t", "  %timeit -q  "])
+def test_the_statement_a_timing_magic_runs_is_fixed(magic):
+    """`%time bn = nn.BatchNorm2d(4)` runs the statement: it is analysed at its own columns."""
+    source, findings, skipped = fixed_cell(["if True:\n" if magic.startswith(" ") else "\n", f"{magic}bn = nn.BatchNorm2d(4)\n"])
+
+    assert source[1] == f"{magic}bn = nn.BatchNorm2d(4, track_running_stats=False)\n"
+    assert findings == [("BN001", 2, len(magic) + 6)]
+    assert skipped == []
+
+
+@pytest.mark.parametrize("line", [
+    "%time for i in range(2): bn = nn.BatchNorm2d(4)\n",  # not a simple statement: stays masked
+    "%prun bn = nn.BatchNorm2d(4)\n",  # other magics stay masked
+    "%timeit -x bn = nn.BatchNorm2d(4)\n",  # not an option %timeit has
+    "%time\n",
+    "%%time bn = nn.BatchNorm2d(4)\n",
+])
+def test_other_magic_lines_stay_masked(line):
+    source, findings, skipped = fixed_cell([line, "x = 1\n"])
+
+    assert source == [line, "x = 1\n"]
+    assert findings == []
+    assert skipped == []
+
+
+def test_a_users_own_pass_semicolon_keeps_statement_magics_masked():
+    """Restoring finds the stand-ins by their `pass;`: a cell with its own keeps the old masking."""
+    lines = ["pass;  x = 1\n", "%time bn = nn.BatchNorm2d(4)\n", "other = nn.BatchNorm2d(2)\n"]
+    source, findings, _ = fixed_cell(lines)
+
+    assert source == [*lines[:2], "other = nn.BatchNorm2d(2, track_running_stats=False)\n"]
+    assert findings == [("BN001", 3, 9)]
+
+
+def test_statement_magics_round_trip_byte_for_byte_when_nothing_changes():
+    text = jupyter_text([["import torch.nn as nn\n"], ["%timeit -n 3 y = nn.BatchNorm2d(2, track_running_stats=False)"]])
+
+    result = analyze_notebook(text)
+
+    assert result.new_text is text
+    assert result.findings == []
 
 
 def test_magics_continued_with_a_backslash():
@@ -614,3 +657,18 @@ def test_placeholder_names_never_collide_with_the_notebook_text():
         "bn = nn.BatchNorm2d(3, track_running_stats=False)\n",
         "# bn_codemod_0_cell_2\n",
     ]
+
+
+def test_a_timing_magics_fixed_layer_runs_under_vmap():
+    """What `%time bn = ...` builds after the fix runs under torch.func.vmap in train mode."""
+    torch = pytest.importorskip("torch")
+    source, _, _ = fixed_cell(["%timeit -n 1 bn = nn.BatchNorm2d(4)\n"], prelude="import torch.nn as nn\n")
+    statement = source[0].removeprefix("%timeit -n 1 ")
+    namespace: dict = {}
+    exec("import torch.nn as nn\n" + statement, namespace)
+    inputs = torch.randn(3, 2, 4, 5, 5)
+
+    outputs = torch.func.vmap(namespace["bn"].train())(inputs)
+
+    looped = torch.stack([namespace["bn"](sample) for sample in inputs])
+    torch.testing.assert_close(outputs, looped)

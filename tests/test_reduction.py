@@ -121,6 +121,49 @@ def test_torchvision_builder_names_count_only_where_torchvision_is_named():
     assert "return resnet50()" in reduce("import torch\nfrom torchvision.models import resnet50\n" + body)
 
 
+def test_model_class_names_count_only_where_their_library_is_imported():
+    body = "def make():\n    return ResNet(block, layers)\n"
+    # timm's own files import timm.layers, never timm.models: their ResNet is their own.
+    assert "return ResNet(" not in reduce("import torch\nfrom timm.layers import create_conv2d\n" + body)
+    for imports in ("from timm.models.resnet import ResNet\n", "from timm import models\n", "import timm as t\n"):
+        assert "return ResNet(" in reduce("import torch\n" + imports + body), imports
+    assert "return ResNet(" in reduce("import torchvision.models\n" + body)
+
+
+def test_every_mention_of_a_dict_unpacked_into_a_norm_layer_is_kept():
+    """visible_dicts.py reads the dict's binding and every other mention: none may be blanked."""
+    source = (
+        "import torch.nn as nn\n"
+        "def build(c, device=None):\n"
+        "    dd = {\n"
+        "        'device': device,\n"
+        "    }\n"
+        "    dd['track_running_stats'] = True\n"
+        "    return nn.BatchNorm2d(c, **dd)\n"
+        "def unrelated(dd):\n"
+        "    dd['x'] = 1\n"
+    )
+    reduced = reduce(source)
+    assert "        'device': device,\n" in reduced and "    dd['track_running_stats'] = True\n" in reduced
+    assert "    dd['x'] = 1\n" not in reduced  # another function's own dd
+    assert_same_everywhere(source)
+    assert_same_everywhere(source.replace("    dd['track_running_stats'] = True\n", "\n"))
+
+
+def test_every_mention_of_a_factory_table_is_kept():
+    source = (
+        "import torch.nn as nn\n"
+        "TYPES = (nn.BatchNorm1d, nn.BatchNorm2d)\n"
+        "def check(m):\n"
+        "    assert isinstance(m, TYPES)\n"
+        "def make(dim, c):\n"
+        "    return TYPES[dim - 1](c)\n"
+    )
+    assert reduce(source) == source
+    assert_same_everywhere(source)
+    assert_same_everywhere(source.replace("    assert isinstance(m, TYPES)\n", "    pass\n"))
+
+
 def test_blocks_of_if_try_for_are_never_blanked_but_defs_inside_them_are():
     source = (
         "import torch\n"

@@ -5,6 +5,7 @@ Needs torch; CI installs it (see .ci/run), so these never skip there.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
@@ -20,14 +21,16 @@ STAND_INS = Path(__file__).parent / "stand_ins"
 
 
 @pytest.fixture(autouse=True)
-def torchvision_or_its_stand_in(monkeypatch):
-    """The real torchvision when installed, else a stand-in that follows its builders' contract."""
-    try:
-        import torchvision  # noqa: F401
-    except ImportError:
-        monkeypatch.syspath_prepend(str(STAND_INS))
-        for name in [m for m in sys.modules if m == "torchvision" or m.startswith("torchvision.")]:
-            monkeypatch.delitem(sys.modules, name)
+def libraries_or_their_stand_ins(monkeypatch):
+    """The real torchvision and torch_geometric when installed, else stand-ins that follow the contracts
+    bn-codemod relies on (tests/stand_ins)."""
+    for package in ("torchvision", "torch_geometric"):
+        try:
+            importlib.import_module(package)
+        except ImportError:
+            monkeypatch.syspath_prepend(str(STAND_INS))
+            for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
+                monkeypatch.delitem(sys.modules, name)
 
 
 def run_under_vmap(source: str, name: str):
@@ -50,19 +53,19 @@ def test_original_fails_under_vmap(model_file):
 def test_rewrite_runs_under_vmap(model_file):
     fixed, findings = fix_source(model_file.read_text())
 
-    assert findings and all(f.code in ("BN001", "BN002", "BN003") and f.fixed for f in findings)
+    assert findings and all(f.code in ("BN001", "BN002", "BN003", "BN008") and f.fixed for f in findings)
     outputs, inputs = run_under_vmap(fixed, str(model_file))
     assert outputs.shape[0] == inputs.shape[0]
     assert torch.isfinite(outputs).all()
 
 
-def test_rewrite_matches_a_loop_over_the_vmapped_dimension():
+@pytest.mark.parametrize("model_file", MODELS, ids=[p.stem for p in MODELS])
+def test_rewrite_matches_a_loop_over_the_vmapped_dimension(model_file):
     """vmap of the rewritten model computes what a Python loop over the same model computes."""
-    source = (Path(__file__).parent / "fixtures" / "models" / "convnet.py").read_text()
-    fixed, _ = fix_source(source)
-    outputs, inputs = run_under_vmap(fixed, "convnet")
+    fixed, _ = fix_source(model_file.read_text())
+    outputs, inputs = run_under_vmap(fixed, model_file.stem)
     namespace: dict = {}
-    exec(compile(fixed, "convnet", "exec"), namespace)
+    exec(compile(fixed, model_file.stem, "exec"), namespace)
     torch.manual_seed(0)
     model = namespace["build"]().train()
     looped = torch.stack([model(sample) for sample in inputs])

@@ -4,13 +4,17 @@ Each module holds one family: a `Family` built once per file with the visitor, w
 `scopes`, `imports`, `norm_classes` and `current_statement` it uses. What a family knows (classes, slots,
 builders, library factories) stays in the data tables of knowledge.py and torchvision_builders.py.
 
-- constructors.py  BN001/BN005: norm classes built directly; local subclasses; BN008
-- factories.py     BN002: norm classes as values (norm_layer=nn.BatchNorm2d, partial(nn.BatchNorm2d, ...))
-- builders.py      BN003/BN004/BN005: torchvision builders and get_model, norm-activation blocks, timm
-- functional.py    BN007: functional batch_norm/instance_norm updating running stats
-- migrations.py    BN006: functorch.experimental's runtime patch → torch.func
-- hazards.py       BN009-BN011: code that reads or writes running statistics, fusion helpers,
-                   load_state_dict (report only; shown per run, see runner.scope_hazards)
+- constructors.py    BN001/BN005: norm classes built directly
+- norm_subclasses.py BN008: local subclasses of norm classes (a default flipped, a parent call fixed, or read as
+                     a norm class)
+- factories.py       BN002: norm classes as values (norm_layer=nn.BatchNorm2d, partial(nn.BatchNorm2d, ...))
+- factory_values.py  BN001/BN002/BN005 through a name: visible `**factory_kwargs` dicts, factory tables
+- builders.py        BN003/BN004/BN005: torchvision builders and get_model, norm-activation blocks, timm
+- model_classes.py   BN003/BN004/BN005: library model classes constructed or subclassed (model_classes.py data)
+- functional.py      BN007: functional batch_norm/instance_norm updating running stats
+- migrations.py      BN006: functorch.experimental's runtime patch → torch.func
+- hazards.py           BN009-BN011: code that reads or writes running statistics, fusion helpers,
+                     load_state_dict (report only; shown per run, see runner.scope_hazards)
 
 Adding a family (e.g. hazards: code that reads running statistics):
 1. its codes and --explain text in rules.py, its knowledge in knowledge.py;

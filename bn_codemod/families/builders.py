@@ -58,7 +58,7 @@ class Builders(Family):
             self.visitor.report(original, "BN004", f"{builder.name}: {builder.reason}; {RUNTIME_ADVICE}")
             return updated
         norm = (builder.default_norm, builder.default_kwargs)
-        return self._add_norm_layer(original, updated, builder.name, norm, None, none_means_default=True)
+        return self.add_norm_layer(original, updated, builder.name, norm, None, none_means_default=True)
 
     def _get_model(self, original: cst.Call, updated: cst.Call) -> cst.Call:
         name = string_literal(original.args[0].value) if original.args and not original.args[0].keyword else None
@@ -72,9 +72,9 @@ class Builders(Family):
         self, original: cst.Call, updated: cst.Call, norm_name: str, norm_index: int
     ) -> cst.Call:
         block = dotted_name(original.func) or "block"
-        return self._add_norm_layer(original, updated, block, (norm_name, ()), norm_index, none_means_default=False)
+        return self.add_norm_layer(original, updated, block, (norm_name, ()), norm_index, none_means_default=False)
 
-    def _add_norm_layer(
+    def add_norm_layer(
         self,
         original: cst.Call,
         updated: cst.Call,
@@ -124,7 +124,8 @@ class Builders(Family):
         if slot.absent:
             visitor.record(original, "add-keyword", value_source, keyword="norm_layer")
             return layout.append_keyword(updated, "norm_layer", value)
-        visitor.record(original, "set-keyword", value_source, slot.arg_index, keyword="norm_layer")
+        action = "set-positional" if slot.positional else "set-keyword"
+        visitor.record(original, action, value_source, slot.arg_index, keyword="norm_layer")
         new_args = list(updated.args)
         new_args[slot.arg_index] = new_args[slot.arg_index].with_changes(value=value)
         return updated.with_changes(args=new_args)

@@ -1,0 +1,125 @@
+"""BN001/BN002/BN005 for values that carry norm layers through a name: `**factory_kwargs` dicts and factory
+tables of norm classes. visible_dicts.py reads what the names hold.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Optional, Sequence
+
+import libcst as cst
+
+from ..arguments import Slot, literal_value
+from ..knowledge import TRACKING_KEYWORD, NormClass
+from ..scopes import resolve
+from ..visible_dicts import mentions_of, visible_dict
+from . import Family
+
+_NOT_TRACKING = NormClass("", (), False, -1)
+ESCAPING_TABLE = (
+    "{name} holds norm classes that build layers when indexed, but a class taken from it may also be used as a "
+    "type (returned, stored, isinstance), where partial(...) would raise TypeError: pass "
+    "track_running_stats=False where its layers are built, or call torch.func.replace_all_batch_norm_modules_(model)"
+)
+
+
+class FactoryValues(Family):
+    def __init__(self, visitor) -> None:
+        super().__init__(visitor)
+        self._scope_nodes: list[cst.CSTNode] = []  # the node of each scope in visitor.scopes
+        self._called: set[int] = set()  # ids of subscripts called right away: `types[i](c)`
+        # (id(scope), name) -> its visible dict: timm unpacks one `dd` into every layer of a function.
+        self._dicts: dict[tuple[int, str], Optional[dict[str, cst.BaseExpression]]] = {}
+
+    # Dispatched by the visitor.
+    def enter_scope(self, node: cst.CSTNode) -> None:
+        self._scope_nodes.append(node)
+
+    def leave_scope(self) -> None:
+        self._scope_nodes.pop()
+
+    def visit_call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Subscript):
+            self._called.add(id(node.func))
+
+    def visit_assign(self, node: cst.Assign) -> None:
+        if isinstance(node.value, cst.Tuple) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+            self._factory_table(node.value, node.targets[0].target.value)
+
+    def visit_subscript(self, node: cst.Subscript) -> None:
+        """`(nn.BatchNorm1d, nn.BatchNorm2d)[dim - 1](c)`: a factory table literal, called right away."""
+        if not isinstance(node.value, cst.Tuple) or not self._norm_elements(node.value):
+            return
+        if id(node) in self._called:
+            self.visitor.factories.mark_all(element.value for element in node.value.elements)
+        else:
+            self.visitor.report(node.value, "BN002", ESCAPING_TABLE.format(name="this tuple"))
+
+    def decide_double_stars(self, slot: Slot, args: Sequence[cst.Arg], positional_index: Optional[int]) -> Optional[Slot]:
+        """For a `maybe` slot: absent when every `**name` is a visible dict without the flag, None when they set
+        it to False (nothing to do), else the slot unchanged (BN005)."""
+        if not slot.maybe or (positional_index is not None and any(arg.star == "*" for arg in args)):
+            return slot
+        carried: dict[str, cst.BaseExpression] = {}
+        for arg in args:
+            if arg.star != "**":
+                continue
+            scope = self._binding_scope(arg.value.value) if isinstance(arg.value, cst.Name) else None
+            keys = self._visible_dict(scope, arg.value.value) if scope is not None else None  # type: ignore[union-attr]
+            if keys is None:
+                return slot
+            carried.update(keys)
+        if TRACKING_KEYWORD not in carried:
+            return dataclasses.replace(slot, state="absent", reason="")
+        return None if literal_value(carried[TRACKING_KEYWORD]) is False else slot
+
+    # The rules.
+    def _factory_table(self, table: cst.Tuple, name: str) -> None:
+        """`types = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)` only ever used as `types[dim - 1](c)`: a
+        table of layer factories whose elements BN002 fixes. Indexed and used any other way, it is reported:
+        its classes may reach an isinstance, where a partial raises TypeError; so is a public module-level table,
+        which other modules may import."""
+        if not self._norm_elements(table):
+            return
+        scope = self._binding_scope(name)
+        mentions = mentions_of(scope, name) if scope is not None else None
+        if mentions is None or not mentions.subscripts:
+            return  # never indexed: a tuple for isinstance
+        # A public module-level table can be imported elsewhere, and used there as types.
+        exported = isinstance(scope, cst.Module) and not name.startswith("_")
+        if (
+            not exported
+            and not mentions.other
+            and not mentions.double_stars
+            and len(mentions.assignments) == 1
+            and mentions.called_subscripts == mentions.subscripts
+        ):
+            self.visitor.factories.mark_all(element.value for element in table.elements)
+            return
+        self.visitor.report(table, "BN002", ESCAPING_TABLE.format(name=name))
+
+    def _norm_elements(self, table: cst.Tuple) -> list[cst.BaseElement]:
+        visitor = self.visitor
+        return [
+            element
+            for element in table.elements
+            if (visitor.norm_classes.get(resolve(element.value, visitor.scopes) or "") or _NOT_TRACKING).tracks_by_default
+        ]
+
+    def _visible_dict(self, scope: cst.CSTNode, name: str) -> Optional[dict[str, cst.BaseExpression]]:
+        key = (id(scope), name)
+        if key not in self._dicts:
+            self._dicts[key] = visible_dict(scope, name)  # type: ignore[arg-type]
+        return self._dicts[key]
+
+    def _binding_scope(self, name: str) -> Optional[cst.CSTNode]:
+        """The node of the innermost function or module scope binding `name`, looked up as resolve() does."""
+        scopes = self.visitor.scopes
+        innermost = len(scopes) - 1
+        for depth in range(innermost, -1, -1):
+            scope = scopes[depth]
+            if scope.is_class and depth != innermost:
+                continue
+            if name in scope.bindings:
+                return None if scope.is_class else self._scope_nodes[depth]
+        return None
