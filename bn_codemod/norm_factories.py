@@ -1,0 +1,100 @@
+"""Library norm factories: calls that build a norm layer from a *spec* (a name, a name with arguments, a
+config dict) rather than from a class. Data only; families/norm_specs.py applies it.
+
+Checked by scripts/verify_norm_factories.py against monai 1.6.1, mmcv (main, a8073c7, 2026-01-16) and
+detectron2 (main, 02b5c4e, 2026-06-06), read as source, never imported; the MONAI fixes were also built
+with monai 1.6.1 on torch 2.13.0 (see the script's --build).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+# How a spec names its norm layer, and so how a fix can reach the layer's constructor.
+MONAI_SPEC = "monai"  # "batch" | Norm.BATCH | ("batch", {kwargs}): the dict is the layer's keyword arguments
+MMCV_CFG = "mmcv"  # dict(type="BN", **kwargs): every key but type/requires_grad is a keyword argument
+DETECTRON2_NAME = "detectron2"  # "BN": looked up and called with the channel count only, so no argument works
+
+
+@dataclass(frozen=True)
+class NormFactory:
+    """A library function or class that builds norm layers from the spec passed in one of its parameters."""
+
+    library: str
+    names: tuple[str, ...]  # every qualified name it is importable as
+    keyword: str  # the parameter that takes the spec
+    positional_index: Optional[int]  # and its positional index, None when keyword-only for us
+    kind: str  # MONAI_SPEC | MMCV_CFG | DETECTRON2_NAME
+    tracking_specs: tuple[str, ...]  # spec names that build layers tracking running stats
+    builds: str  # for messages: what those specs build
+
+
+# MONAI looks names up upper-cased (LayerFactory.get_constructor), so "batch", "BATCH" and Norm.BATCH agree.
+MONAI_TRACKING_NAMES = ("BATCH", "SYNCBATCH")
+# mmcv/cnn/bricks/norm.py registers these with mmengine's MODELS registry; "IN*" build InstanceNorm (not
+# tracking by default), "GN"/"LN" have no running stats.
+_MMCV_TRACKING = ("BN", "BN1d", "BN2d", "BN3d", "SyncBN")
+# detectron2/layers/batch_norm.py get_norm: "FrozenBN" never updates its buffers, "GN"/"LN" have none.
+_DETECTRON2_TRACKING = ("BN", "SyncBN", "nnSyncBN", "naiveSyncBN", "naiveSyncBN_N")
+
+NORM_FACTORIES: tuple[NormFactory, ...] = (
+    # get_norm_layer(name, spatial_dims=1, channels=1): Norm[name, spatial_dims](**kwargs)
+    NormFactory(
+        "monai",
+        ("monai.networks.layers.get_norm_layer", "monai.networks.layers.utils.get_norm_layer"),
+        "name",
+        0,
+        MONAI_SPEC,
+        MONAI_TRACKING_NAMES,
+        "BatchNorm1d/2d/3d or SyncBatchNorm",
+    ),
+    # build_norm_layer(cfg, num_features, postfix=''): registry.get(type)(num_features, **cfg_without_type)
+    NormFactory(
+        "mmcv",
+        ("mmcv.cnn.build_norm_layer", "mmcv.cnn.bricks.build_norm_layer", "mmcv.cnn.bricks.norm.build_norm_layer"),
+        "cfg",
+        0,
+        MMCV_CFG,
+        _MMCV_TRACKING,
+        "BatchNorm1d/2d/3d or SyncBatchNorm",
+    ),
+    # ConvModule(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, conv_cfg,
+    # norm_cfg, ...): build_norm_layer(norm_cfg, norm_channels)
+    NormFactory(
+        "mmcv",
+        ("mmcv.cnn.ConvModule", "mmcv.cnn.bricks.ConvModule", "mmcv.cnn.bricks.conv_module.ConvModule"),
+        "norm_cfg",
+        9,
+        MMCV_CFG,
+        _MMCV_TRACKING,
+        "BatchNorm1d/2d/3d or SyncBatchNorm",
+    ),
+    # get_norm(norm, out_channels): {"BN": BatchNorm2d, ...}[norm](out_channels)
+    NormFactory(
+        "detectron2",
+        ("detectron2.layers.get_norm", "detectron2.layers.batch_norm.get_norm"),
+        "norm",
+        0,
+        DETECTRON2_NAME,
+        _DETECTRON2_TRACKING,
+        "BatchNorm2d or SyncBatchNorm",
+    ),
+)
+
+NORM_FACTORY_BY_QUALNAME: dict[str, NormFactory] = {name: f for f in NORM_FACTORIES for name in f.names}
+
+# MONAI's Norm layer factory: `Norm[Norm.BATCH, 2]` is the class BatchNorm2d itself.
+MONAI_NORM_FACTORY = ("monai.networks.layers.Norm", "monai.networks.layers.factories.Norm")
+
+# A finding of norm_specs.py needs an import naming the library and, in the text, one of its factories'
+# short names (the prefilter and the reduction read this): library -> names.
+NAMES_BY_LIBRARY: dict[str, tuple[str, ...]] = {
+    library: tuple(
+        sorted(
+            {name.rsplit(".", 1)[-1] for f in NORM_FACTORIES if f.library == library for name in f.names}
+            | {name.rsplit(".", 1)[-1] for name in MONAI_NORM_FACTORY if library == "monai"}
+        )
+    )
+    for library in sorted({f.library for f in NORM_FACTORIES})
+}
