@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .model_classes import MODEL_CLASSES
+from .norm_factories import NAMES_BY_LIBRARY
 from .torchvision_builders import BUILDERS, Builder
 
 CHECKED_AGAINST = "torch 2.13.0"
@@ -142,7 +143,9 @@ BUILDER_BY_NAME: dict[str, Builder] = {builder.name: builder for builder in BUIL
 # contains "BatchNorm" or "InstanceNorm"; the functionals and the runtime patch contain "batch_norm"
 # or "instance_norm"; torchvision builders, blocks and model classes need an import naming
 # "torchvision"; timm findings need "create_model". Not "timm" itself: every file of timm names it.
-PREFILTER_ROOTS = (b"torch", b"timm", b"pretrainedmodels", b"efficientnet_pytorch")
+PREFILTER_ROOTS = (
+    b"torch", b"timm", b"pretrainedmodels", b"efficientnet_pytorch", *(library.encode() for library in NAMES_BY_LIBRARY)
+)
 PREFILTER_TOKENS = (b"BatchNorm", b"InstanceNorm", b"batch_norm", b"instance_norm", b"torchvision", b"create_model")
 
 # What code relies on the running statistics the fix removes (hazards.py, BN009-BN011).
@@ -224,7 +227,8 @@ HAZARD_TOKENS = (
 
 # A model class of timm, pretrainedmodels or efficientnet_pytorch needs an import naming its module and
 # the class's own name: (module token, class names). `from timm import models` is not seen.
+# Likewise a library norm factory (norm_factories.py): its library and one of its names.
 PREFILTER_MODEL_TOKENS: tuple[tuple[bytes, tuple[bytes, ...]], ...] = tuple(
     (library.encode(), tuple(sorted({m.name.split(".")[0].encode() for m in MODEL_CLASSES if m.modules[0].startswith(library)})))
     for library in ("timm.models", "pretrainedmodels", "efficientnet_pytorch")
-)
+) + tuple((library.encode(), tuple(name.encode() for name in names)) for library, names in NAMES_BY_LIBRARY.items())

@@ -47,6 +47,7 @@ from .knowledge import (
     TORCHVISION_GET_MODEL,
 )
 from .model_classes import BATCHNORM_SWITCHES, MODEL_CLASSES
+from .norm_factories import NAMES_BY_LIBRARY
 from .torchvision_builders import BUILDERS
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")  # what CPython and libcst count as a line break
@@ -191,6 +192,7 @@ def _hit_lines(source: str, tree: ast.Module, lines: list[str], extra_classes: S
     """Sorted numbers of the lines that contain a recognised name, or an alias or subclass of one
     that this file defines."""
     libraries = tuple(sorted(library for library in _MODEL_LIBRARIES if _imports(library).search(source)))
+    libraries += tuple(library for library in NAMES_BY_LIBRARY if library in source)
     recognised = _pattern(
         _recognised_names(
             tuple(extra_classes), "torchvision" in source, libraries, fx_fuse="fx.experimental" in source
@@ -341,6 +343,7 @@ def _recognised_names(
         qualified += [*NORM_ACTIVATION_BLOCKS, *TORCHVISION_GET_MODEL, *(builder.name for builder in BUILDERS)]
         qualified += list(BATCHNORM_SWITCHES)
     qualified += [model.name.split(".")[0] for model in MODEL_CLASSES if model.modules[0].startswith(libraries)]
+    qualified += [name for library in libraries for name in NAMES_BY_LIBRARY.get(library, ())]
     qualified += [name for name in FUSION_HELPER_BY_QUALNAME if fx_fuse or not name.endswith(".fuse")]
     tokens = {token.decode() for token in (*PREFILTER_TOKENS, *HAZARD_TOKENS)}
     return frozenset({name.rsplit(".", 1)[-1] for name in qualified} | tokens)

@@ -58,6 +58,10 @@ _BN001_DETAILS = """\
   `BatchNorm1d`) and `nn.HeteroBatchNorm` (position 5, it updates its own statistics in place), and
   `nn.InstanceNorm` (does not track by default), checked against torch_geometric 2.8.1's source by
   `scripts/verify_model_classes.py` and under vmap with the real package.
+- MONAI's layer factory: `Norm[Norm.BATCH, 2]` (or `Norm["batch", 3]`, `Norm.SYNCBATCH`) is the
+  class `BatchNorm2d` itself, so a call of it is read like `nn.BatchNorm2d(64)`:
+  `track_running_stats=False` appended, or position 4 flipped. Only when `Norm` is imported from `monai.networks.layers` (or
+  `.factories`); the subscript used as a value without a call is not followed.
 - `**factory_kwargs` with a visible dict: `dd = {"device": device, "dtype": dtype}` then
   `nn.BatchNorm2d(c, **dd)` becomes `nn.BatchNorm2d(c, **dd, track_running_stats=False)`, when `dd`
   is bound exactly once in the function (or module) that binds it, to a `{...}` display with string
@@ -125,6 +129,29 @@ class's own default norm layer, exports), and with `--build` (torchvision 0.29.1
 builds each class as is and with the added `norm_layer`: tracking norm layers go from 12 (ResNet),
 2/3 (BasicBlock/Bottleneck), 52 (MobileNetV2), 34 (MobileNetV3 small), 16 (RegNet), 49 (EfficientNet
 b0), 7 (small MaxVit), 77 (S3D) to 0, with eps and momentum of every layer unchanged.
+
+Library norm factories that build a layer from a spec take the fix in the spec itself, where the
+spec is written at the call (the table is [`bn_codemod/norm_factories.py`](../bn_codemod/norm_factories.py)):
+
+- MONAI `get_norm_layer(name, spatial_dims, channels)` (`monai.networks.layers`, `.utils`): `"batch"`
+  (any case) or `Norm.BATCH`, and `"syncbatch"`/`Norm.SYNCBATCH`, become
+  `("batch", {"track_running_stats": False})` (`(Norm.BATCH, {...})`); in `("batch", {...})` or
+  `("batch", dict(...))` the key is added, a literal `True` flipped, `False` left alone. MONAI hands the
+  dict to the layer as keyword arguments.
+- mmcv `build_norm_layer(cfg, num_features)` and `ConvModule(..., norm_cfg=cfg)` (`mmcv.cnn`,
+  `mmcv.cnn.bricks`, their modules), with `cfg` a `dict(type="BN", ...)` call or `{"type": "BN", ...}`
+  display of type `BN`, `BN1d`, `BN2d`, `BN3d` or `SyncBN`: `track_running_stats=False` is added to the
+  dict (mmcv passes every key but `type` and `requires_grad` to the layer); `IN*`, `GN`, `LN` are left
+  alone. The model classes of mmdet/mmseg (`ResNet(norm_cfg=...)`, ...) are not in the table yet.
+
+Only calls whose callee resolves through the file's imports into the library count: a function of
+your own called with `norm="batch"` or `norm_cfg=dict(type="BN")` is never touched. A spec held in a
+name, a config file or `**kwargs` is not followed (configs such as mmdet's `norm_cfg=dict(type="BN",
+requires_grad=True)` in a `model = dict(...)` tree are data, not calls). A dict that sets the key to a
+non-literal or unpacks `**` is BN005. `scripts/verify_norm_factories.py` checks the table against
+monai 1.6.1, mmcv and detectron2's sources (names, parameter positions, the registry entries, that the
+dict reaches the layer), and with `--build` builds each rewritten MONAI spec with monai 1.6.1 on torch
+2.13.0: none tracks running stats, and each runs under `torch.func.vmap` like a loop.
 """
 
 _BN004_DETAILS = """\
@@ -158,7 +185,11 @@ Reported, each with the same advice, because no argument works:
   by default) and model classes (`SENet`, `DPN`, `InceptionV4`, `InceptionResNetV2`, `Xception`, ...);
   efficientnet_pytorch's `EfficientNet`, `EfficientNet.from_name`, `EfficientNet.from_pretrained`;
 - a subclass of a fixable torchvision class whose `__init__` never calls the parent's `__init__`
-  where bn-codemod can see it.
+  where bn-codemod can see it;
+- detectron2's `get_norm(norm, out_channels)` (`detectron2.layers`, `.batch_norm`) with `norm` one of
+  `"BN"`, `"SyncBN"`, `"nnSyncBN"`, `"naiveSyncBN"`, `"naiveSyncBN_N"`: it calls the class with the
+  channel count only. `"FrozenBN"` never updates its statistics and `"GN"`/`"LN"` have none, so those
+  are not reported; nor is a `norm` held in a name (detectron2's configs default to `"FrozenBN"`).
 
 [`bn_codemod/model_classes.py`](../bn_codemod/model_classes.py) holds these tables;
 `scripts/verify_model_classes.py` checks them against timm 1.0.31, pretrainedmodels 0.7.4 and
@@ -356,7 +387,8 @@ RULES: dict[str, Rule] = {
                 "module to a dict display or dict(...) call with literal keys, without "
                 "track_running_stats, and is mentioned nowhere else but in ** unpackings (no subscript "
                 "store, .update, del, or passing it on); otherwise it is BN005. Subclasses of these "
-                "classes are read the same way (see BN008)."
+                "classes are read the same way (see BN008). A call of MONAI's Norm[Norm.BATCH, 2], the "
+                "class BatchNorm2d, is fixed the same way."
             ),
             why=_WHY_TRACKING,
             example_before="self.bn = nn.BatchNorm2d(64)",
@@ -395,7 +427,7 @@ RULES: dict[str, Rule] = {
         ),
         Rule(
             code="BN003",
-            title="torchvision builder or model class without a vmap-safe norm layer",
+            title="library builder, model class or norm spec without a vmap-safe norm layer",
             fixable=True,
             what_it_does=(
                 "Finds calls of torchvision builders whose norm_layer argument really replaces every "
@@ -408,7 +440,12 @@ RULES: dict[str, Rule] = {
                 "subclass's super().__init__(...) (or Parent.__init__(self, ...)) call, and passes "
                 "norm_layer=partial(nn.BatchNorm2d, <the builder's (or class's) own eps/momentum>, "
                 "track_running_stats=False). A builder called with pretrained weights is not rewritten "
-                "(see BN004); a super().__init__(**kwargs) that may already carry norm_layer is BN005."
+                "(see BN004); a super().__init__(**kwargs) that may already carry norm_layer is BN005. "
+                "Also the norm specs of library norm factories, written at the call: MONAI's "
+                "get_norm_layer(\"batch\" | Norm.BATCH | (\"batch\", {...}), ...) gets "
+                "(\"batch\", {\"track_running_stats\": False}), and mmcv's build_norm_layer(cfg, ...) and "
+                "ConvModule(..., norm_cfg=cfg) with cfg a dict(type=\"BN\", ...) or {\"type\": \"BN\", ...} "
+                "(BN, BN1d, BN2d, BN3d, SyncBN) get track_running_stats=False in the dict."
             ),
             why=(
                 "The builder's default norm layer tracks running statistics. " + _WHY_TRACKING
@@ -439,7 +476,9 @@ RULES: dict[str, Rule] = {
                 "(timm.models ResNet, EfficientNet, RegNet, ByobNet, DenseNet, ...), pretrainedmodels' "
                 "builders and model classes (SENet, DPN, InceptionV4, Xception, ...) and "
                 "efficientnet_pytorch's EfficientNet (also from_name/from_pretrained); and a subclass "
-                "of a fixable torchvision class whose __init__ never calls the parent's."
+                "of a fixable torchvision class whose __init__ never calls the parent's; detectron2's "
+                "get_norm(\"BN\", c) (also SyncBN, nnSyncBN, naiveSyncBN, naiveSyncBN_N), which calls the "
+                "layer with the channel count only."
             ),
             why=(
                 "An added norm_layer would be ignored or raise, and with pretrained weights the strict "
@@ -461,7 +500,8 @@ RULES: dict[str, Rule] = {
                 "Reports a norm-layer constructor, partial or builder whose track_running_stats (or "
                 "norm_layer) may be set by **kwargs, by *args covering its positional slot, or by a "
                 "value other than a literal True or False (a name, an expression, or a non-bool "
-                "literal such as 1)."
+                "literal such as 1); likewise a MONAI or mmcv norm spec whose dict sets "
+                "track_running_stats to such a value or unpacks **kwargs."
             ),
             why=(
                 "If the value ends up True, the layer fails under torch.func.vmap in train mode; "

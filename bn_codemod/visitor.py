@@ -19,6 +19,7 @@ from .families.functional import FunctionalNorms
 from .families.hazards import Hazards
 from .families.migrations import FunctorchMigrations
 from .families.model_classes import ModelClasses
+from .families.norm_specs import NormSpecs
 from .families.norm_subclasses import NormSubclasses
 from .findings import Edit
 from .imports import ImportPlanner, insert_imports
@@ -55,8 +56,11 @@ class BatchNormVisitor(FastTransformer):
         self.norm_subclasses = NormSubclasses(self)
         self.model_classes = ModelClasses(self)
         self.factory_values = FactoryValues(self)
+        self.norm_specs = NormSpecs(self)
         # Rules for a call with a known callee, tried in order: the first that returns a node owns it.
-        self._call_families = (self.constructors, self.factories, self.builders, self.functional_norms)
+        self._call_families = (
+            self.constructors, self.factories, self.builders, self.norm_specs, self.functional_norms
+        )
 
     # Scopes: each is scanned for its bindings when the visitor enters it.
     def visit_Module(self, node: cst.Module) -> None:
@@ -211,7 +215,7 @@ class BatchNormVisitor(FastTransformer):
         if result is not None:
             return result
         if callee is None:
-            return updated_node
+            return self.norm_specs.leave_subscript_call(original_node, updated_node) or updated_node
         for family in self._call_families:
             result = family.leave_call(original_node, updated_node, callee)
             if result is not None:

@@ -130,6 +130,15 @@ def test_model_class_names_count_only_where_their_library_is_imported():
     assert "return ResNet(" in reduce("import torchvision.models\n" + body)
 
 
+def test_library_norm_factory_names_count_only_where_their_library_is_named():
+    body = "def make():\n    return build_norm_layer(dict(type='BN'), 4)\n"
+    assert "return build_norm_layer(" not in reduce("import torch\n" + body)
+    assert "return build_norm_layer(" in reduce("import torch\nfrom mmcv.cnn import build_norm_layer\n" + body)
+    monai = "from monai.networks.layers import Norm as N\ndef make():\n    return N[N.BATCH, 2](4)\n"
+    assert "return N[N.BATCH, 2](4)" in reduce(monai)
+    assert_same_everywhere(monai)
+
+
 def test_every_mention_of_a_dict_unpacked_into_a_norm_layer_is_kept():
     """visible_dicts.py reads the dict's binding and every other mention: none may be blanked."""
     source = (
@@ -309,6 +318,16 @@ SIMPLE = [
     "mean = sd['bn.running_mean']",
     "var = getattr(bn, 'running_var')",
     "setattr(bn, 'num_batches_tracked', None)",
+    # library norm specs (norm_specs.py), and a user's own function of the same name
+    "from monai.networks.layers import Norm, get_norm_layer",
+    "from mmcv.cnn import ConvModule, build_norm_layer",
+    "from detectron2.layers import get_norm",
+    "layer = get_norm_layer('batch', 2, 4)",
+    "layer = Norm[Norm.BATCH, 2](4)",
+    "layer = build_norm_layer(dict(type='BN'), 4)",
+    "block = ConvModule(3, 4, 3, norm_cfg={\n'type': 'SyncBN',\n})",
+    "layer = get_norm('BN', 4)",
+    "def get_norm(norm, c): return None",
 ]
 HEADERS = [
     "def f(x):",

@@ -22,9 +22,9 @@ STAND_INS = Path(__file__).parent / "stand_ins"
 
 @pytest.fixture(autouse=True)
 def libraries_or_their_stand_ins(monkeypatch):
-    """The real torchvision and torch_geometric when installed, else stand-ins that follow the contracts
+    """The real torchvision, torch_geometric, monai and mmcv when installed, else stand-ins that follow the contracts
     bn-codemod relies on (tests/stand_ins)."""
-    for package in ("torchvision", "torch_geometric"):
+    for package in ("torchvision", "torch_geometric", "monai", "mmcv"):
         try:
             importlib.import_module(package)
         except ImportError:

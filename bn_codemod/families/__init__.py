@@ -11,6 +11,9 @@ builders, library factories) stays in the data tables of knowledge.py and torchv
 - factory_values.py  BN001/BN002/BN005 through a name: visible `**factory_kwargs` dicts, factory tables
 - builders.py        BN003/BN004/BN005: torchvision builders and get_model, norm-activation blocks, timm
 - model_classes.py   BN003/BN004/BN005: library model classes constructed or subclassed (model_classes.py data)
+- norm_specs.py      BN001/BN003/BN004/BN005: library norm factories taking a spec, MONAI's get_norm_layer("batch")
+                     and Norm[Norm.BATCH, 2], mmcv's norm_cfg=dict(type="BN"), detectron2's get_norm("BN")
+                     (norm_factories.py data)
 - functional.py      BN007: functional batch_norm/instance_norm updating running stats
 - migrations.py      BN006: functorch.experimental's runtime patch → torch.func
 - hazards.py           BN009-BN011: code that reads or writes running statistics, fusion helpers,
@@ -23,7 +26,8 @@ Adding a family (e.g. hazards: code that reads running statistics):
 3. in visitor.py, build it in __init__ and add it to `_call_families` (first match wins) or call it
    from the visit_/leave_ handler of the node type it reads;
 4. fixtures under tests/fixtures.
-A new library factory is a table entry in knowledge.py and a branch of `Builders.leave_call`.
+A new library factory is a table entry in knowledge.py and a branch of `Builders.leave_call`; a new
+library norm factory taking a spec of a kind norm_specs.py reads is an entry in norm_factories.py only.
 """
 
 from __future__ import annotations

@@ -1,0 +1,230 @@
+"""BN001/BN003/BN004/BN005: norm layers that libraries build from a spec (norm_factories.py): MONAI's
+get_norm_layer("batch", ...) and Norm[Norm.BATCH, 2](...), mmcv's build_norm_layer(dict(type="BN"), ...) and
+ConvModule(norm_cfg=...), detectron2's get_norm("BN", ...).
+
+Only specs written at the call are read: a name or a config built elsewhere is not followed.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from .. import layout
+from ..arguments import UNKNOWN, describe_non_bool, find_slot, literal_value, string_literal
+from ..knowledge import TRACKING_KEYWORD, NormClass
+from ..norm_factories import (
+    DETECTRON2_NAME,
+    MMCV_CFG,
+    MONAI_NORM_FACTORY,
+    MONAI_TRACKING_NAMES,
+    NORM_FACTORY_BY_QUALNAME,
+    NormFactory,
+)
+from ..scopes import resolve
+from . import Family
+from .builders import RUNTIME_ADVICE
+
+_EMPTY = cst.Module([])
+
+
+class NormSpecs(Family):
+    def leave_call(self, original: cst.Call, updated: cst.Call, callee: str) -> Optional[cst.Call]:
+        factory = NORM_FACTORY_BY_QUALNAME.get(callee)
+        if factory is None:
+            return None
+        slot = find_slot(original.args, factory.keyword, factory.positional_index)
+        if slot.absent or slot.maybe:
+            return updated  # every factory here defaults to no BatchNorm; a spec in **kwargs is not followed
+        spec = original.args[slot.arg_index].value
+        what = f"{callee.rsplit('.', 1)[-1]}: {factory.keyword}"
+        if factory.kind == DETECTRON2_NAME:
+            if string_literal(spec) in factory.tracking_specs:
+                self.visitor.report(
+                    original,
+                    "BN004",
+                    f"{what}={spec.value} builds {factory.builds} layers, called with the channel count only, so "
+                    f"no argument reaches them; {RUNTIME_ADVICE}",
+                )
+            return updated
+        if factory.kind == MMCV_CFG:
+            new_spec = self._config(original, spec, factory, what, type_key=True)
+        else:
+            new_spec = self._monai_spec(original, spec, factory, what)
+        if new_spec is None:
+            return updated
+        action = "set-positional" if slot.positional else "set-keyword"
+        self.visitor.record(original, action, _EMPTY.code_for_node(new_spec), slot.arg_index, keyword=factory.keyword)
+        new_args = list(updated.args)
+        new_args[slot.arg_index] = new_args[slot.arg_index].with_changes(value=new_spec)
+        return updated.with_changes(args=new_args)
+
+    def leave_subscript_call(self, original: cst.Call, updated: cst.Call) -> Optional[cst.Call]:
+        """`Norm[Norm.BATCH, 2](64)`: the subscript is the class BatchNorm2d, so the call is BN001's."""
+        subscript = original.func
+        if not isinstance(subscript, cst.Subscript) or resolve(subscript.value, self.visitor.scopes) not in MONAI_NORM_FACTORY:
+            return None
+        first = subscript.slice[0].slice
+        if not isinstance(first, cst.Index) or not self._monai_tracking_name(first.value, MONAI_TRACKING_NAMES):
+            return None
+        # BatchNorm1d/2d/3d and SyncBatchNorm all take track_running_stats at positional index 4.
+        norm_class = NormClass(_EMPTY.code_for_node(subscript), (), True, 4)
+        return self.visitor.constructors.construct(original, updated, norm_class, updated.args, offset=0)
+
+    def _monai_tracking_name(self, expression: cst.BaseExpression, tracking_names: tuple[str, ...]) -> bool:
+        name = string_literal(expression)
+        if name is None and isinstance(expression, cst.Attribute):
+            if resolve(expression.value, self.visitor.scopes) in MONAI_NORM_FACTORY:
+                name = expression.attr.value
+        return name is not None and name.upper() in tracking_names
+
+    def _monai_spec(
+        self, original: cst.Call, spec: cst.BaseExpression, factory: NormFactory, what: str
+    ) -> Optional[cst.BaseExpression]:
+        """"batch" or Norm.BATCH -> ("batch", {"track_running_stats": False}); ("batch", {...}) gets the key."""
+        if self._monai_tracking_name(spec, factory.tracking_specs):
+            if not self._report_fix(original, what, factory):
+                return None
+            quote = "'" if isinstance(spec, cst.SimpleString) and spec.value.startswith("'") else '"'
+            arguments = cst.parse_expression(f"{{{quote}{TRACKING_KEYWORD}{quote}: False}}")
+            return cst.Tuple(
+                [
+                    cst.Element(spec.with_changes(lpar=[], rpar=[]), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                    cst.Element(arguments),
+                ]
+            )
+        if not isinstance(spec, cst.Tuple) or len(spec.elements) != 2 or any(
+            isinstance(element, cst.StarredElement) for element in spec.elements
+        ):
+            return None
+        if not self._monai_tracking_name(spec.elements[0].value, factory.tracking_specs):
+            return None
+        new_arguments = self._config(original, spec.elements[1].value, factory, what, type_key=False)
+        if new_arguments is None:
+            return None
+        elements = list(spec.elements)
+        elements[1] = elements[1].with_changes(value=new_arguments)
+        return spec.with_changes(elements=elements)
+
+    def _config(
+        self, original: cst.Call, config: cst.BaseExpression, factory: NormFactory, what: str, type_key: bool
+    ) -> Optional[cst.BaseExpression]:
+        """A dict literal or dict(...) of keyword arguments for the layer: the dict with track_running_stats=False,
+        or None when it needs no change or cannot be read (BN005 when it may still track)."""
+        if isinstance(config, cst.Dict):
+            entries = _dict_literal_entries(config)
+        elif isinstance(config, cst.Call) and self._is_builtin_dict(config.func):
+            entries = _dict_call_entries(config)
+        else:
+            return None
+        if entries is None:
+            return None  # positional arguments to dict(), or keys that are not plain strings
+        values, unpacked = entries
+        if type_key:
+            layer_type = string_literal(values["type"]) if "type" in values else None
+            if layer_type not in factory.tracking_specs:
+                return None
+            what = f"{what} type {layer_type!r}"
+        if TRACKING_KEYWORD in values:
+            value = literal_value(values[TRACKING_KEYWORD])
+            if value is UNKNOWN:
+                described = describe_non_bool(values[TRACKING_KEYWORD])
+                self.visitor.report(original, "BN005", f"{what}: {TRACKING_KEYWORD} is set to {described}")
+                return None
+            if value is not True or not self._report_fix(original, what, factory):
+                return None
+            return _set_false(config)
+        if unpacked:
+            self.visitor.report(original, "BN005", f"{what}: {TRACKING_KEYWORD} may be set by **kwargs")
+            return None
+        if not self._report_fix(original, what, factory):
+            return None
+        if isinstance(config, cst.Call):
+            return layout.append_keyword(config, TRACKING_KEYWORD, cst.Name("False"))
+        return _append_entry(config)
+
+    def _report_fix(self, original: cst.Call, what: str, factory: NormFactory) -> bool:
+        return self.visitor.report(
+            original,
+            "BN003",
+            f"{what} builds {factory.builds} layers that track running stats: pass {TRACKING_KEYWORD}=False "
+            f"in the {factory.library} norm spec",
+            fixable=True,
+        )
+
+    def _is_builtin_dict(self, func: cst.BaseExpression) -> bool:
+        return isinstance(func, cst.Name) and func.value == "dict" and not any(
+            "dict" in scope.bindings for scope in self.visitor.scopes
+        )
+
+
+def _dict_literal_entries(config: cst.Dict):
+    values: dict[str, cst.BaseExpression] = {}
+    unpacked = False
+    for element in config.elements:
+        if isinstance(element, cst.StarredDictElement):
+            unpacked = True
+            continue
+        key = string_literal(element.key)
+        if key is None:
+            return None
+        values[key] = element.value
+    return values, unpacked
+
+
+def _dict_call_entries(config: cst.Call):
+    values: dict[str, cst.BaseExpression] = {}
+    unpacked = False
+    for arg in config.args:
+        if arg.star == "**":
+            unpacked = True
+        elif arg.keyword is None:
+            return None
+        else:
+            values[arg.keyword.value] = arg.value
+    return values, unpacked
+
+
+def _set_false(config: cst.BaseExpression) -> cst.BaseExpression:
+    """The dict with its track_running_stats value (a literal True) made False, parentheses kept."""
+    if isinstance(config, cst.Call):
+        args = [
+            arg.with_changes(value=arg.value.with_changes(value="False"))
+            if arg.keyword is not None and arg.keyword.value == TRACKING_KEYWORD
+            else arg
+            for arg in config.args
+        ]
+        return config.with_changes(args=args)
+    elements = [
+        element.with_changes(value=element.value.with_changes(value="False"))
+        if isinstance(element, cst.DictElement) and string_literal(element.key) == TRACKING_KEYWORD
+        else element
+        for element in config.elements
+    ]
+    return config.with_changes(elements=elements)
+
+
+def _append_entry(config: cst.Dict) -> cst.Dict:
+    """{...} with "track_running_stats": False appended, in the quotes of its first key."""
+    keys = [element.key for element in config.elements if isinstance(element, cst.DictElement)]
+    quote = "'" if keys and isinstance(keys[0], cst.SimpleString) and keys[0].value.startswith("'") else '"'
+    entry = cst.DictElement(
+        cst.SimpleString(f"{quote}{TRACKING_KEYWORD}{quote}"),
+        cst.Name("False"),
+        whitespace_after_colon=cst.SimpleWhitespace(" "),
+    )
+    elements = list(config.elements)
+    if not elements:
+        return config.with_changes(elements=[entry])
+    last = elements[-1]
+    if isinstance(last.comma, cst.Comma):
+        # A trailing comma stays trailing: `{'type': 'BN',}` -> `{'type': 'BN', 'track_running_stats': False,}`;
+        # one entry a line stays so, at the indentation of the entries before.
+        before_last = elements[-2].comma.whitespace_after if len(elements) > 1 else config.lbrace.whitespace_after
+        between = before_last if isinstance(before_last, cst.ParenthesizedWhitespace) else cst.SimpleWhitespace(" ")
+        elements[-1] = last.with_changes(comma=last.comma.with_changes(whitespace_after=between))
+        entry = entry.with_changes(comma=cst.Comma(whitespace_after=last.comma.whitespace_after))
+    else:
+        elements[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    return config.with_changes(elements=[*elements, entry])
