@@ -143,6 +143,8 @@ spec is written at the call (the table is [`bn_codemod/norm_factories.py`](../bn
   display of type `BN`, `BN1d`, `BN2d`, `BN3d` or `SyncBN`: `track_running_stats=False` is added to the
   dict (mmcv passes every key but `type` and `requires_grad` to the layer); `IN*`, `GN`, `LN` are left
   alone. The model classes of mmdet/mmseg (`ResNet(norm_cfg=...)`, ...) are not in the table yet.
+  `ConvModule(..., efficient_conv_bn_eval=True)` enables its fused eval path only for a tracking
+  BatchNorm: after the fix it falls back to the plain path (no error, no speed-up).
 
 Only calls whose callee resolves through the file's imports into the library count: a function of
 your own called with `norm="batch"` or `norm_cfg=dict(type="BN")` is never touched. A spec held in a
