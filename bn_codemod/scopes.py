@@ -107,7 +107,8 @@ def resolve(node: cst.BaseExpression, scopes: list[Scope]) -> Optional[str]:
     return f"{target}.{rest}" if rest else target
 
 
-def _lookup(name: str, scopes: list[Scope]) -> Optional[str]:
+def binding_depth(name: str, scopes: list[Scope]) -> Optional[int]:
+    """The index in `scopes` of the scope whose own binding of `name` a lookup finds; None if none."""
     innermost = len(scopes) - 1
     for depth in range(innermost, -1, -1):
         scope = scopes[depth]
@@ -115,8 +116,15 @@ def _lookup(name: str, scopes: list[Scope]) -> Optional[str]:
         if scope.is_class and depth != innermost:
             continue
         if name in scope.bindings:
-            return scope.bindings[name]
-    for depth in range(innermost, -1, -1):
+            return depth
+    return None
+
+
+def _lookup(name: str, scopes: list[Scope]) -> Optional[str]:
+    depth = binding_depth(name, scopes)
+    if depth is not None:
+        return scopes[depth].bindings[name]
+    for depth in range(len(scopes) - 1, -1, -1):
         for module in scopes[depth].star_modules:
             if name in STAR_EXPORTS.get(module, ()):
                 return f"{module}.{name}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -101,11 +102,14 @@ def test_one_process_gets_every_file(user_repo):
 
 
 def test_runtime_requirements_are_libcst_only():
-    """What pip installs into a hook environment: libcst, never torch."""
+    """What pip installs into a hook environment: libcst, never torch; tomli only where the standard
+    library has no tomllib (Python < 3.11)."""
     from importlib.metadata import requires
 
     runtime = [r for r in requires("bn-codemod") or [] if "extra ==" not in r]
-    assert [r.split(">")[0].split("=")[0].strip() for r in runtime] == ["libcst"]
+    by_name = {re.split(r"[<>=!~; ]", r, maxsplit=1)[0]: r for r in runtime}
+    assert sorted(by_name) == ["libcst", "tomli"]
+    assert by_name["tomli"].replace('"', "'").endswith("python_version < '3.11'")
 
 
 def test_the_cli_runs_with_torch_unimportable(tmp_path):

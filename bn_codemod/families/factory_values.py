@@ -11,7 +11,7 @@ import libcst as cst
 
 from ..arguments import Slot, literal_value
 from ..knowledge import TRACKING_KEYWORD, NormClass
-from ..scopes import resolve
+from ..scopes import binding_depth, resolve
 from ..visible_dicts import mentions_of, visible_dict
 from . import Family
 
@@ -114,12 +114,7 @@ class FactoryValues(Family):
 
     def _binding_scope(self, name: str) -> Optional[cst.CSTNode]:
         """The node of the innermost function or module scope binding `name`, looked up as resolve() does."""
-        scopes = self.visitor.scopes
-        innermost = len(scopes) - 1
-        for depth in range(innermost, -1, -1):
-            scope = scopes[depth]
-            if scope.is_class and depth != innermost:
-                continue
-            if name in scope.bindings:
-                return None if scope.is_class else self._scope_nodes[depth]
-        return None
+        depth = binding_depth(name, self.visitor.scopes)
+        if depth is None or self.visitor.scopes[depth].is_class:
+            return None
+        return self._scope_nodes[depth]
