@@ -9,6 +9,7 @@ import pytest
 from libcst.metadata import MetadataWrapper
 
 from bn_codemod.analysis import may_have_findings
+from bn_codemod.norm_factories import NORM_FACTORIES
 from bn_codemod.visitor import BatchNormVisitor
 
 TESTS = Path(__file__).parent
@@ -50,3 +51,17 @@ def test_extra_classes_extend_the_prefilter():
     assert findings_without_prefilter(source, ["mypkg.layers.MyNormLayer"])
     assert may_have_findings(source.encode(), ["mypkg.layers.MyNormLayer"])
     assert not may_have_findings(source.encode())
+
+
+def test_library_norm_specs_pass_the_prefilter_and_other_monai_files_do_not():
+    mixed_case = 'from monai.networks.layers import Norm as N\nlayer = N["Batch", 2](4)\n'
+    assert findings_without_prefilter(mixed_case)
+    assert may_have_findings(mixed_case.encode())
+    # MONAI's own files all name Norm: those without a BatchNorm spec are skipped.
+    assert not may_have_findings(b"from monai.networks.layers import Norm\nlayer = Norm['layer', 2](4)\n")
+    for factory in NORM_FACTORIES:
+        module, _, name = factory.names[0].rpartition(".")
+        spec = {"monai": "'batch'", "mmcv": "{'type': 'BN'}", "detectron2": "'BN'"}[factory.library]
+        source = f"from {module} import {name}\nlayer = {name}(3, {factory.keyword}={spec})\n"
+        assert findings_without_prefilter(source), source
+        assert may_have_findings(source.encode()), source

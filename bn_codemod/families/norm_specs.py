@@ -74,10 +74,14 @@ class NormSpecs(Family):
 
     def _monai_tracking_name(self, expression: cst.BaseExpression, tracking_names: tuple[str, ...]) -> bool:
         name = string_literal(expression)
-        if name is None and isinstance(expression, cst.Attribute):
-            if resolve(expression.value, self.visitor.scopes) in MONAI_NORM_FACTORY:
-                name = expression.attr.value
-        return name is not None and name.upper() in tracking_names
+        if name is not None:
+            return name.upper() in tracking_names  # looked up upper-cased
+        # Norm.BATCH: the attribute is the name itself, and only the upper-case one exists.
+        return (
+            isinstance(expression, cst.Attribute)
+            and expression.attr.value in tracking_names
+            and resolve(expression.value, self.visitor.scopes) in MONAI_NORM_FACTORY
+        )
 
     def _monai_spec(
         self, original: cst.Call, spec: cst.BaseExpression, factory: NormFactory, what: str
