@@ -15,8 +15,8 @@ from .report import finding_line, shown_findings, summary, write_diff, write_err
 from .rules import RULES, explain
 from .cache import CACHE_DIR_NAME, Cache, project_root
 from .runner import (
-    NOTEBOOK_SUFFIX, FileOutcome, Mode, process_notebook, process_source, relocate_remaining, run_files,
-    scope_hazards,
+    NOTEBOOK_SUFFIX, FileOutcome, Mode, hazards_shown, process_notebook, process_source, relocate_remaining,
+    run_files, scope_hazards,
 )
 
 SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
@@ -173,8 +173,7 @@ def add_noqa(
 
     paths = [outcome.path for outcome in outcomes if not outcome.error and any(not f.fixed for f in outcome.findings)]
     # Hazards are suppressed only where this run shows them (see runner.scope_hazards).
-    hazards_shown = any(outcome.builds_norm_layers for outcome in outcomes)
-    result = add_noqa_to_files(paths, settings_for, hazards_shown)
+    result = add_noqa_to_files(paths, settings_for, hazards_shown(outcomes))
     write_errors(outcomes, sys.stderr, quiet=options.quiet)
     for error in result.errors:
         sys.stderr.write(f"error: {error}\n")

@@ -95,10 +95,15 @@ def run_files(
 def scope_hazards(outcomes: list[FileOutcome]) -> list[FileOutcome]:
     """Hazards (BN009-BN011) are per run: shown in every file when some file of the run builds norm
     layers, dropped everywhere when none does (nothing the fix changes can break them then)."""
-    in_scope = any(outcome.builds_norm_layers for outcome in outcomes)
+    in_scope = hazards_shown(outcomes)
     for outcome in outcomes:
         outcome.findings = hazards_in_scope(outcome.findings, in_scope)
     return outcomes
+
+
+def hazards_shown(outcomes: list[FileOutcome]) -> bool:
+    """Whether a run with these outcomes shows its hazards: some file of it builds norm layers."""
+    return any(outcome.builds_norm_layers for outcome in outcomes)
 
 
 def available_cpus() -> int:
