@@ -146,10 +146,10 @@ def render(
 
 def read_source_text(path: str) -> Optional[str]:
     """The file as it is now, decoded as the analysis decodes it; None when it cannot be read."""
-    from .source import SourceError, decode_source, read_bytes
+    from .source import SourceError, read_source
 
     try:
-        return decode_source(read_bytes(path), path).text
+        return read_source(path).text
     except SourceError:
         return None
 
