@@ -168,7 +168,13 @@ class BatchNormVisitor(FastTransformer):
         self.factories.mark(node.value)
 
     def visit_List(self, node: cst.List) -> None:
-        self.factories.mark_all(element.value for element in node.elements)
+        self.factories.mark_list(node)
+
+    def visit_For(self, node: cst.For) -> None:
+        self.factory_values.visit_loop(node.target, node.iter)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self.factory_values.visit_loop(node.target, node.iter)
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         self.factories.mark(node.value)

@@ -173,6 +173,29 @@ def test_every_mention_of_a_factory_table_is_kept():
     assert_same_everywhere(source.replace("    assert isinstance(m, TYPES)\n", "    pass\n"))
 
 
+def test_every_mention_of_a_loop_variable_over_a_table_is_kept():
+    """factory_tables.py reads every mention of the variable of a loop over a table, in its function."""
+    source = (
+        "import torch.nn as nn\n"
+        "_NORMS = [nn.BatchNorm1d, nn.BatchNorm2d]\n"
+        "def build(c, m):\n"
+        "    layers = []\n"
+        "    for cls in _NORMS:\n"
+        "        layers.append(cls(c))\n"
+        "    found = [make(c) for make in (nn.BatchNorm1d, nn.BatchNorm2d)]\n"
+        "    if m is cls or m is make:\n"
+        "        return found\n"
+        "    return layers\n"
+        "def unrelated(cls):\n"
+        "    return cls(1)\n"
+    )
+    reduced = reduce(source)
+    assert "        layers.append(cls(c))\n" in reduced and "    if m is cls or m is make:\n" in reduced
+    assert "    return cls(1)\n" not in reduced  # another function's own cls
+    assert_same_everywhere(source)
+    assert_same_everywhere(source.replace("    if m is cls or m is make:\n", "    if m:\n"))
+
+
 def test_blocks_of_if_try_for_are_never_blanked_but_defs_inside_them_are():
     source = (
         "import torch\n"

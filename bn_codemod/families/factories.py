@@ -30,6 +30,7 @@ class Factories(Family):
         super().__init__(visitor)
         self._factory_positions: set[int] = set()  # ids of expressions where a class is a layer factory
         self._argument_positions: set[int] = set()  # ids of positional arguments to unknown callees
+        self._held: set[int] = set()  # ids of lists whose elements a factory-table rule decides (factory_values)
 
     # Marking, on the way down.
     def mark(self, value: Optional[cst.BaseExpression]) -> None:
@@ -39,6 +40,15 @@ class Factories(Family):
 
     def mark_all(self, values: Iterable[cst.BaseExpression]) -> None:
         self._factory_positions.update(id(value) for value in values)
+
+    def mark_list(self, node: cst.List) -> None:
+        """A list's elements build layers (`norm_layers=[nn.BatchNorm2d, ...]`), unless it is a factory table."""
+        if id(node) not in self._held:
+            self.mark_all(element.value for element in node.elements)
+
+    def hold(self, table: cst.BaseExpression) -> None:
+        """The elements of `table` are marked, or not, by the factory-table rule alone."""
+        self._held.add(id(table))
 
     def mark_branches(self, node: cst.BaseExpression, *branches: cst.BaseExpression) -> None:
         """`a if c else b`, `a or b`: each branch is a factory where the whole is."""
