@@ -87,6 +87,7 @@ class BatchNormVisitor(FastTransformer):
         self.model_classes.visit_class(node)  # its bases resolve in the enclosing scope
         self.scopes.append(scope_for_class(node))
         self.factory_values.enter_scope(node)
+        self.model_classes.enter_scope(_block_body(node.body))
 
     def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
         self.scopes.pop()
@@ -102,6 +103,7 @@ class BatchNormVisitor(FastTransformer):
         for param in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params):
             self.factories.mark(param.default)
         self.scopes.append(scope_for_function(node))
+        self.model_classes.enter_scope(_block_body(node.body))
         if self.hazards.active:
             self.hazards.visit_FunctionDef(node)
         self.factory_values.enter_scope(node)
@@ -233,3 +235,8 @@ class BatchNormVisitor(FastTransformer):
         if code not in HAZARD_CODES and code != "BN006":
             self.builds_norm_layers = True
         return super().report(node, code, message, fixable)
+
+
+def _block_body(block: cst.BaseSuite) -> Sequence[cst.CSTNode]:
+    """The statements of an indented block; none for `def f(): ...` on one line (it defines no class)."""
+    return block.body if isinstance(block, cst.IndentedBlock) else ()

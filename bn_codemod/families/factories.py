@@ -87,6 +87,8 @@ class Factories(Family):
         visitor = self.visitor
         qualified_name = resolve(original, visitor.scopes)
         norm_class = visitor.norm_classes.get(qualified_name) if qualified_name else None
+        if norm_class is None and in_factory_position and qualified_name:
+            visitor.model_classes.reference(original, qualified_name)  # `model_cls = ResNet`
         if norm_class is None or not norm_class.tracks_by_default:
             return updated
         if not in_factory_position:

@@ -9,11 +9,12 @@ The classes are data (model_classes.py); this module applies them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Optional, Sequence
 
 import libcst as cst
 
 from ..arguments import UNKNOWN, find_slot, literal_value
+from ..knowledge import PARTIAL
 from ..model_classes import BATCHNORM_SWITCHES, MODEL_CLASS_BY_QUALNAME, ModelClass
 from ..scopes import resolve
 from ..torchvision_builders import NORM_LAYER_WORKS
@@ -41,14 +42,18 @@ class ModelClasses(Family):
 
     # Dispatched by the visitor.
     def visit_module(self, module: cst.Module) -> None:
-        """A module-level subclass that keeps its library parent's signature (no __init__ of its own) is
-        called like the parent: bind it before any call of it is visited, wherever that call is."""
-        for statement in module.body:
+        self.enter_scope(module.body)
+
+    def enter_scope(self, body: Sequence[cst.CSTNode]) -> None:
+        """A subclass defined in this scope (module, function or class body, whose scope the visitor has just
+        entered) that keeps its library parent's signature (no __init__ of its own) is called like the parent:
+        bind it before any call of it is visited, wherever that call is."""
+        for statement in body:
             if isinstance(statement, cst.ClassDef) and not _defines_init(statement):
                 parent = self._library_parent(statement)
                 if parent is not None and parent.support == NORM_LAYER_WORKS:
                     local = f"{LOCAL_CLASS_PREFIX}{statement.name.value}"
-                    self.visitor.scopes[0].bindings[statement.name.value] = local
+                    self.visitor.scopes[-1].bindings[statement.name.value] = local
                     self.model_classes[local] = parent
 
     def visit_class(self, node: cst.ClassDef) -> None:
@@ -81,6 +86,8 @@ class ModelClasses(Family):
         model = self.model_classes.get(callee) if callee is not None else None
         if model is not None:
             return self._construct(original, updated, model, model.name, model.norm_index)
+        if callee == PARTIAL:
+            return self._partial(original, updated)
         switch = BATCHNORM_SWITCHES.get(callee) if callee is not None else None
         if switch is not None:
             self._batchnorm_switch(original, callee, *switch)
@@ -96,7 +103,38 @@ class ModelClasses(Family):
         what = f"{frame.parent.name}.__init__ in {frame.node.name.value}"
         return self._construct(original, updated, frame.parent, what, frame.parent.norm_index + offset)
 
+    def reference(self, node: cst.BaseExpression, qualified_name: str) -> None:
+        """A model class as a value where it may build a model (assigned, returned, a keyword argument, a default):
+        `model_cls = ResNet`. Its call is out of sight, so it is reported where the class is named."""
+        model = self.model_classes.get(qualified_name)
+        if model is None or model.block:
+            return
+        if model.support == NORM_LAYER_WORKS:
+            advice = f"pass norm_layer=partial({model.default_norm}, ..., track_running_stats=False) there, or {RUNTIME_ADVICE}"
+        else:
+            advice = f"{model.reason}; {RUNTIME_ADVICE}"
+        shown = _display(model)
+        if qualified_name.startswith(LOCAL_CLASS_PREFIX):
+            shown = f"{qualified_name[len(LOCAL_CLASS_PREFIX):]}, a subclass of {shown},"
+        self.visitor.report(
+            node,
+            "BN004",
+            f"{shown} used as a value: where it is called, out of bn-codemod's sight, it builds "
+            f"{model.default_norm or 'BatchNorm'} layers that track running stats; {advice}",
+        )
+
     # The rules.
+    def _partial(self, original: cst.Call, updated: cst.Call) -> Optional[cst.Call]:
+        """`partial(ResNet, BasicBlock, [2, 2, 2, 2])`: the class's rule, on the arguments after the class."""
+        first = original.args[0] if original.args else None
+        if first is None or first.keyword is not None or first.star:
+            return None
+        target = resolve(first.value, self.visitor.scopes)
+        model = self.model_classes.get(target) if target is not None else None
+        if model is None:
+            return None
+        return self._construct(original, updated, model, f"partial({model.name}, ...)", model.norm_index + 1)
+
     def _construct(self, original: cst.Call, updated: cst.Call, model: ModelClass, what: str, norm_index: int):
         if model.support != NORM_LAYER_WORKS:
             self.visitor.report(original, "BN004", f"{_display(model)}: {model.reason}; {RUNTIME_ADVICE}")
