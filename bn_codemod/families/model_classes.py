@@ -110,7 +110,8 @@ class ModelClasses(Family):
         if model is None or model.block:
             return
         if model.support == NORM_LAYER_WORKS:
-            advice = f"pass norm_layer=partial({model.default_norm}, ..., track_running_stats=False) there, or {RUNTIME_ADVICE}"
+            norm = f"partial({model.default_norm}, ..., track_running_stats=False)"
+            advice = f"pass norm_layer={norm} there, or {RUNTIME_ADVICE}"
         else:
             advice = f"{model.reason}; {RUNTIME_ADVICE}"
         shown = _display(model)
