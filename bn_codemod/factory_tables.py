@@ -105,10 +105,15 @@ class TableMentions(_Mentions):
     def leave_Lambda(self, original_node: cst.Lambda) -> None:
         self._functions.pop()
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Call(self, node: cst.Call) -> Optional[bool]:
         func = node.func
         if isinstance(func, cst.Subscript) and isinstance(func.value, cst.Name) and func.value.value == self._name:
             self.called_subscripts += plain_call(node)
+        elif _builtin(node, "len") and _positional(node, 1):
+            argument = node.args[0].value
+            if isinstance(argument, cst.Name) and argument.value == self._name:
+                return False  # `range(len(types))`: no class leaves the table
+        return None
 
     def visit_For(self, node: cst.For) -> Optional[bool]:
         if not self._loop(node.target, node.iter):

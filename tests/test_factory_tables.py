@@ -62,3 +62,10 @@ def test_table_mentions_sets_loops_apart_from_other_mentions():
     assert isinstance(mentions.loops[0][1], cst.FunctionDef) and isinstance(mentions.loops[1][1], cst.Module)
     assert (mentions.subscripts, mentions.called_subscripts, mentions.other) == (1, 1, False)
     assert table_mentions(cst.parse_module("T = (A,)\nfor v in sorted(T):\n    v(1)\n"), "T").other
+
+
+def test_len_of_a_table_lets_no_class_out():
+    source = "T = (A, B)\nfor i in range(len(T)):\n    T[i](4)\n"
+    mentions = table_mentions(cst.parse_module(source), "T")
+    assert (mentions.other, mentions.subscripts, mentions.called_subscripts) == (False, 1, 1)
+    assert table_mentions(cst.parse_module("T = (A, B)\nn = len(T, T)\n"), "T").other
