@@ -237,7 +237,7 @@ def _hit_lines(source: str, tree: ast.Module, lines: list[str], extra_classes: S
         # A loop over a table (`for cls in types:`, `[n(c) for n in types]`) is read through every mention of
         # its variable in the function (factory_tables.py): kept too.
         for statement, function in compound:
-            first, last = _first_line(statement), _first_line(statement.body[0]) - 1  # type: ignore[attr-defined]
+            first, last = _first_line(statement), _first_line(_blocks(statement)[0][0]) - 1  # the header's lines
             if any(line in hits for line in range(first, max(first, last) + 1)):
                 scope = (_first_line(function), function.end_lineno or 0) if function is not None else (1, len(lines))
                 found.update((name, False, *scope) for name in _loop_targets(statement))

@@ -196,6 +196,20 @@ def test_every_mention_of_a_loop_variable_over_a_table_is_kept():
     assert_same_everywhere(source.replace("    if m is cls or m is make:\n", "    if m:\n"))
 
 
+def test_a_match_statement_header_is_read_for_loops_too():
+    """A compound statement without a body of its own (match): its header ends before its first case's body."""
+    source = (
+        "import torch.nn as nn\n"
+        "def f(x, c):\n"
+        "    match [n for n in (nn.BatchNorm1d,)]:\n"
+        "        case 1:\n"
+        "            return [n(c) for n in (nn.BatchNorm1d, nn.BatchNorm2d)]\n"
+        "        case _:\n"
+        "            return nn.BatchNorm2d(c)\n"
+    )
+    assert_same_everywhere(source)
+
+
 def test_blocks_of_if_try_for_are_never_blanked_but_defs_inside_them_are():
     source = (
         "import torch\n"
