@@ -365,6 +365,16 @@ SIMPLE = [
     "block = ConvModule(3, 4, 3, norm_cfg={\n'type': 'SyncBN',\n})",
     "layer = get_norm('BN', 4)",
     "def get_norm(norm, c): return None",
+    # factory tables iterated or indexed, loop variables, model classes as values and in partial
+    "_NORMS = (nn.BatchNorm1d, BN)",
+    "NORMS = [nn.BatchNorm2d, BatchNorm2d]",
+    "layers = [cls(3) for cls in _NORMS]",
+    "layer = _NORMS[1](3)",
+    "layer = cls(4)",
+    "same = type(m) is cls",
+    "model_cls = tvm.ResNet",
+    "make = partial(tvm.ResNet, block, [1, 1])",
+    "enc = Enc(block, [1])",
 ]
 HEADERS = [
     "def f(x):",
@@ -381,6 +391,9 @@ HEADERS = [
     "with ctx() as nn:",
     "@decorator\ndef decorated():",
     "def unfreeze(frozen):",
+    "for cls in (nn.BatchNorm1d, BN):",
+    "for i, cls in enumerate(NORMS):",
+    "class Enc(tvm.ResNet):",
 ]
 
 
