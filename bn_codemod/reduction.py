@@ -32,7 +32,7 @@ import re
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from itertools import accumulate
-from typing import Iterable, Optional, Sequence
+from typing import Callable, Iterable, Optional, Sequence
 
 from .knowledge import (
     DEPRECATED_RUNTIME_PATCHES,
@@ -232,6 +232,15 @@ def _hit_lines(source: str, tree: ast.Module, lines: list[str], extra_classes: S
     _simple_statements(tree.body, None, simple, compound)
     local_names: dict[int, set[str]] = {}  # id(function) -> its parameters and assigned names
     followed: set[tuple[str, bool, int, int]] = set()  # (name, unpacked, first line, last line)
+    def may_be_a_table(iterable: ast.expr) -> bool:
+        """Whether a loop's iterable names a norm class or a followed tuple/list: only then is it a table."""
+        tables = {name for name, unpacked, _, _ in followed if not unpacked}
+        return any(
+            (isinstance(node, ast.Name) and (node.id in tables or names_one(node.id)))
+            or (isinstance(node, ast.Attribute) and names_one(node.attr))
+            for node in ast.walk(iterable)
+        )
+
     while True:
         found: set[tuple[str, bool, int, int]] = set()
         # A loop over a table (`for cls in types:`, `[n(c) for n in types]`) is read through every mention of
@@ -240,7 +249,7 @@ def _hit_lines(source: str, tree: ast.Module, lines: list[str], extra_classes: S
             first, last = _first_line(statement), _first_line(_blocks(statement)[0][0]) - 1  # the header's lines
             if any(line in hits for line in range(first, max(first, last) + 1)):
                 scope = (_first_line(function), function.end_lineno or 0) if function is not None else (1, len(lines))
-                found.update((name, False, *scope) for name in _loop_targets(statement))
+                found.update((name, False, *scope) for name in _loop_targets(statement, may_be_a_table))
         for statement, function in simple:
             first, last = _first_line(statement), statement.end_lineno or statement.lineno
             if not any(line in hits for line in range(first, last + 1)):
@@ -251,7 +260,7 @@ def _hit_lines(source: str, tree: ast.Module, lines: list[str], extra_classes: S
                 names.update((target.id, False) for target in statement.targets if isinstance(target, ast.Name))
             if "for" in text:
                 scope = (_first_line(function), function.end_lineno or 0) if function is not None else (1, len(lines))
-                found.update((name, False, *scope) for name in _loop_targets(statement))
+                found.update((name, False, *scope) for name in _loop_targets(statement, may_be_a_table))
             for name, unpacked in names:
                 if function is not None and id(function) not in local_names:
                     local_names[id(function)] = _local_names(function)
@@ -296,20 +305,20 @@ def _simple_statements(
             found.append((statement, function))
 
 
-def _loop_targets(statement: ast.stmt) -> set[str]:
+def _loop_targets(statement: ast.stmt, may_be_a_table: Callable[[ast.expr], bool]) -> set[str]:
     """Names bound by a `for` statement's target and by the comprehensions in a statement (in a compound
-    statement, in its header only)."""
+    statement, in its header only), where the loop's iterable may be a table."""
     names: set[str] = set()
     parts: list[ast.AST] = [statement]
     if _blocks(statement):
         fields = ast.iter_fields(statement)
         parts = [value for field, value in fields if field not in _BLOCK_FIELDS and isinstance(value, ast.AST)]
         parts += getattr(statement, "items", [])  # with
-        if isinstance(statement, (ast.For, ast.AsyncFor)):
+        if isinstance(statement, (ast.For, ast.AsyncFor)) and may_be_a_table(statement.iter):
             names.update(node.id for node in ast.walk(statement.target) if isinstance(node, ast.Name))
     for part in parts:
         for node in ast.walk(part):
-            if isinstance(node, ast.comprehension):
+            if isinstance(node, ast.comprehension) and may_be_a_table(node.iter):
                 names.update(name.id for name in ast.walk(node.target) if isinstance(name, ast.Name))
     return names
 
