@@ -140,7 +140,10 @@ in every spelling, wherever they are built:
   or inside a function or class body (then its calls in that body);
 - `functools.partial(ResNet, BasicBlock, [2, 2, 2, 2])`, a model class made into a factory: the keyword is
   added to the partial (a positional `norm_layer` counts from after the class); `**kwargs` in it is BN005.
-  A model class used as a value without `partial` is BN004 (its call is out of sight).
+  Builders likewise: `partial(torchvision.models.resnet50, num_classes=10)` gets the call's fix, and
+  `partial(models.densenet121)`, `partial(resnet18, pretrained=True)` or `partial(timm.create_model, ...)`
+  the call's BN004. A model class or builder used as a value without `partial` is BN004 (its call is out
+  of sight).
 
 The table is [`bn_codemod/model_classes.py`](../bn_codemod/model_classes.py): `scripts/verify_model_classes.py`
 checks each entry against torchvision 0.28.0's source (parameter position, default `None`, the
@@ -207,11 +210,12 @@ Reported, each with the same advice, because no argument works:
   efficientnet_pytorch's `EfficientNet`, `EfficientNet.from_name`, `EfficientNet.from_pretrained`;
 - a subclass of a fixable torchvision class whose `__init__` never calls the parent's `__init__`
   where bn-codemod can see it;
-- any model class of these tables (or a local subclass bound to one) used as a value that may build a
-  model, where its call is out of sight: assigned (`model_cls = ResNet`, `Net = ResNet`), returned, a
+- any model class of these tables (or a local subclass bound to one), or torchvision builder, used as a
+  value that may build a model, where its call is out of sight: assigned (`model_cls = ResNet`, `Net = ResNet`), returned, a
   keyword argument (`build(arch=ResNet)`), a parameter default, a list element or dict value (a
-  registry `{"resnet": ResNet}`). Reported once, where the class is named, with the `norm_layer` to pass
-  where it is called for the torchvision classes that take one; `functools.partial(DenseNet, ...)` and
+  registry `{"resnet": ResNet}`, `{"r50": models.resnet50}`). Reported once, where it is named, with the
+  `norm_layer` to pass where it is called for the torchvision classes and builders that take one (the
+  detection builders, whose BatchNorm is frozen unless built without any weights, are left out as values); `functools.partial(DenseNet, ...)` and
   `partial(timm.models.ResNet, ...)` are reported like the call. Silent: type checks (`isinstance`,
   `issubclass`, `type(m) is ResNet`, `==`), `ResNet.__name__`, a class passed positionally to some
   other function, and the blocks `BasicBlock`/`Bottleneck` handed to a model (`ResNet(block=Bottleneck)`,
@@ -471,7 +475,8 @@ RULES: dict[str, Rule] = {
                 "Bottleneck, MobileNetV2, MobileNetV3, RegNet, EfficientNet, MaxVit, video S3D), "
                 "constructed directly, through a subclass that keeps their signature (at module level or "
                 "in a function or class body), in a subclass's super().__init__(...) (or "
-                "Parent.__init__(self, ...)) call, or in functools.partial(ResNet, ...), and passes "
+                "Parent.__init__(self, ...)) call, or in functools.partial(ResNet, ...) (builders too: "
+                "partial(resnet50, ...)), and passes "
                 "norm_layer=partial(nn.BatchNorm2d, <the builder's (or class's) own eps/momentum>, "
                 "track_running_stats=False). A builder called with pretrained weights is not rewritten "
                 "(see BN004); a super().__init__(**kwargs) that may already carry norm_layer is BN005. "
@@ -511,9 +516,9 @@ RULES: dict[str, Rule] = {
                 "builders and model classes (SENet, DPN, InceptionV4, Xception, ...) and "
                 "efficientnet_pytorch's EfficientNet (also from_name/from_pretrained); and a subclass "
                 "of a fixable torchvision class whose __init__ never calls the parent's; any of these "
-                "model classes used as a value (model_cls = ResNet, returned, a keyword argument, a "
-                "default, a dict value), reported where it is named because its call is out of sight, "
-                "and functools.partial of a hard-wired class; detectron2's "
+                "model classes or torchvision builders used as a value (model_cls = ResNet, returned, a "
+                "keyword argument, a default, a dict value), reported where it is named because its call "
+                "is out of sight, and functools.partial of a runtime-only class or builder; detectron2's "
                 "get_norm(\"BN\", c) (also SyncBN, nnSyncBN, naiveSyncBN, naiveSyncBN_N), which calls the "
                 "layer with the channel count only."
             ),

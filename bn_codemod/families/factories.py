@@ -67,17 +67,24 @@ class Factories(Family):
 
     # Fixing, on the way up.
     def leave_call(self, original: cst.Call, updated: cst.Call, callee: str) -> Optional[cst.Call]:
-        """`partial(Cls, ...)`: the constructor's rule, on the arguments after Cls."""
+        """`partial(X, ...)`: X's own rule, on the arguments after X: a norm class's constructor rule, a library
+        model class's (model_classes.py) or a torchvision builder's (builders.py)."""
         if callee != PARTIAL:
             return None
         if not original.args or original.args[0].keyword is not None or original.args[0].star:
             return updated
         visitor = self.visitor
         target = resolve(original.args[0].value, visitor.scopes)
-        norm_class = visitor.norm_classes.get(target) if target else None
-        if norm_class is None:
+        if target is None:
             return updated
-        return visitor.constructors.construct(original, updated, norm_class, updated.args, offset=1)
+        norm_class = visitor.norm_classes.get(target)
+        if norm_class is not None:
+            return visitor.constructors.construct(original, updated, norm_class, updated.args, offset=1)
+        for family in (visitor.model_classes, visitor.builders):
+            result = family.partial(original, updated, target)
+            if result is not None:
+                return result
+        return updated
 
     def reference(self, original: cst.BaseExpression, updated: cst.BaseExpression) -> cst.BaseExpression:
         """A norm class used as a value, e.g. norm_layer=nn.BatchNorm2d."""
@@ -88,7 +95,9 @@ class Factories(Family):
         qualified_name = resolve(original, visitor.scopes)
         norm_class = visitor.norm_classes.get(qualified_name) if qualified_name else None
         if norm_class is None and in_factory_position and qualified_name:
-            visitor.model_classes.reference(original, qualified_name)  # `model_cls = ResNet`
+            # `model_cls = ResNet`, `model_fn = torchvision.models.resnet50`: reported where named, never rewritten.
+            if not visitor.model_classes.reference(original, qualified_name):
+                visitor.builders.reference(original, qualified_name)
         if norm_class is None or not norm_class.tracks_by_default:
             return updated
         if not in_factory_position:

@@ -14,12 +14,11 @@ from typing import TYPE_CHECKING, Optional, Sequence
 import libcst as cst
 
 from ..arguments import UNKNOWN, find_slot, literal_value
-from ..knowledge import PARTIAL
 from ..model_classes import BATCHNORM_SWITCHES, MODEL_CLASS_BY_QUALNAME, ModelClass
 from ..scopes import resolve
 from ..torchvision_builders import NORM_LAYER_WORKS
 from . import Family
-from .builders import RUNTIME_ADVICE
+from .builders import RUNTIME_ADVICE, report_as_value
 from .constructors import LOCAL_CLASS_PREFIX
 
 if TYPE_CHECKING:
@@ -86,8 +85,6 @@ class ModelClasses(Family):
         model = self.model_classes.get(callee) if callee is not None else None
         if model is not None:
             return self._construct(original, updated, model, model.name, model.norm_index)
-        if callee == PARTIAL:
-            return self._partial(original, updated)
         switch = BATCHNORM_SWITCHES.get(callee) if callee is not None else None
         if switch is not None:
             self._batchnorm_switch(original, callee, *switch)
@@ -103,38 +100,27 @@ class ModelClasses(Family):
         what = f"{frame.parent.name}.__init__ in {frame.node.name.value}"
         return self._construct(original, updated, frame.parent, what, frame.parent.norm_index + offset)
 
-    def reference(self, node: cst.BaseExpression, qualified_name: str) -> None:
+    def reference(self, node: cst.BaseExpression, qualified_name: str) -> bool:
         """A model class as a value where it may build a model (assigned, returned, a keyword argument, a default):
-        `model_cls = ResNet`. Its call is out of sight, so it is reported where the class is named."""
+        `model_cls = ResNet`. Its call is out of sight, so it is reported where the class is named. True when
+        `qualified_name` is a model class (reported or, for a block, deliberately not)."""
         model = self.model_classes.get(qualified_name)
         if model is None or model.block:
-            return
-        if model.support == NORM_LAYER_WORKS:
-            norm = f"partial({model.default_norm}, ..., track_running_stats=False)"
-            advice = f"pass norm_layer={norm} there, or {RUNTIME_ADVICE}"
-        else:
-            advice = f"{model.reason}; {RUNTIME_ADVICE}"
+            return model is not None
         shown = _display(model)
         if qualified_name.startswith(LOCAL_CLASS_PREFIX):
             shown = f"{qualified_name[len(LOCAL_CLASS_PREFIX):]}, a subclass of {shown},"
-        self.visitor.report(
-            node,
-            "BN004",
-            f"{shown} used as a value: where it is called, out of bn-codemod's sight, it builds "
-            f"{model.default_norm or 'BatchNorm'} layers that track running stats; {advice}",
-        )
+        report_as_value(self.visitor, node, shown, model.support, model.default_norm, model.reason)
+        return True
 
-    # The rules.
-    def _partial(self, original: cst.Call, updated: cst.Call) -> Optional[cst.Call]:
+    def partial(self, original: cst.Call, updated: cst.Call, target: str) -> Optional[cst.Call]:
         """`partial(ResNet, BasicBlock, [2, 2, 2, 2])`: the class's rule, on the arguments after the class."""
-        first = original.args[0] if original.args else None
-        if first is None or first.keyword is not None or first.star:
-            return None
-        target = resolve(first.value, self.visitor.scopes)
-        model = self.model_classes.get(target) if target is not None else None
+        model = self.model_classes.get(target)
         if model is None:
             return None
         return self._construct(original, updated, model, f"partial({model.name}, ...)", model.norm_index + 1)
+
+    # The rules.
 
     def _construct(self, original: cst.Call, updated: cst.Call, model: ModelClass, what: str, norm_index: int):
         if model.support != NORM_LAYER_WORKS:
