@@ -164,7 +164,9 @@ def _builds_untrained(args: Sequence[cst.Arg]) -> bool:
     return True
 
 
-def report_as_value(visitor, node: cst.BaseExpression, shown: str, support: str, default_norm: str, reason: str) -> None:
+def report_as_value(
+    visitor, node: cst.BaseExpression, shown: str, support: str, default_norm: str, reason: str
+) -> None:
     """BN004 for a model class or builder used as a value: its call, where the layers are built, is out of sight."""
     if support == NORM_LAYER_WORKS:
         advice = f"pass norm_layer=partial({default_norm}, ..., track_running_stats=False) there, or {RUNTIME_ADVICE}"
