@@ -118,6 +118,10 @@ class ModelClasses(Family):
         model = self.model_classes.get(target)
         if model is None:
             return None
+        if model.block:
+            # The model it is handed to passes its own norm_layer (torchvision's ResNet positionally): an added
+            # keyword would clash with it. As a value, a block is the model's business.
+            return updated
         return self._construct(original, updated, model, f"partial({model.name}, ...)", model.norm_index + 1)
 
     # The rules.
