@@ -219,7 +219,7 @@ Reported, each with the same advice, because no argument works:
   `partial(timm.models.ResNet, ...)` are reported like the call. Silent: type checks (`isinstance`,
   `issubclass`, `type(m) is ResNet`, `==`), `ResNet.__name__`, a class passed positionally to some
   other function, and the blocks `BasicBlock`/`Bottleneck` handed to a model (`ResNet(block=Bottleneck)`,
-  smp's `{"block": Bottleneck}`), whose norm layer is the model's (the verify script checks that their
+  smp's `{"block": Bottleneck}`, `partial(Bottleneck, groups=2)`), whose norm layer is the model's (the verify script checks that their
   model passes it on);
 - detectron2's `get_norm(norm, out_channels)` (`detectron2.layers`, `.batch_norm`) with `norm` one of
   `"BN"`, `"SyncBN"`, `"nnSyncBN"`, `"naiveSyncBN"`, `"naiveSyncBN_N"`: it calls the class with the
