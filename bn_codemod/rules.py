@@ -110,8 +110,8 @@ without a fix, as does a table also used as a type (`isinstance(m, _NORMS)`) or 
 (`for kind in (nn.BatchNorm1d, nn.BatchNorm2d): if isinstance(m, kind)`) is a type check: silent. A list
 of norm classes neither indexed nor iterated in its scope keeps the list rule above (its elements are
 wrapped). On mmcv's tests, `norm_set1 = [nn.BatchNorm1d, ...]`, iterated to build layers and also passed
-as `is_norm(layer, exclude=(norm_type, ))`, is now reported where it used to be wrapped (which made that
-`isinstance` raise).
+as `is_norm(layer, exclude=(norm_type, ))`, is now reported where it used to be wrapped (`is_norm` rejects
+a partial in `exclude` with a `TypeError`).
 """
 
 _BN003_DETAILS = """\
