@@ -79,4 +79,4 @@ def test_a_torch_geometric_model_with_its_batch_norm_default_passes_the_prefilte
     ):
         assert findings_without_prefilter(source), source
         assert may_have_findings(source.encode()), source
-    assert not may_have_findings(b"from torch_geometric.nn import GCNConv\nconv = GCNConv(16, 32)\n")
+    assert not may_have_findings(b"from torch_geometric.nn import GraphConv\nconv = GraphConv(16, 32)\n")
