@@ -447,6 +447,14 @@ def check_pyg(source: Source) -> None:
             )
             if not legacy:
                 fail(f"{name}: the deprecated {PYG_MLP_LEGACY[0]}= no longer replaces norm and norm_kwargs")
+            # bn-codemod leaves MLP([a, b]) and MLP(..., num_layers=1) alone while plain_last is True
+            widths = (
+                "iterator = channel_list[1:-1] if plain_last else channel_list[1:]" in text
+                and "channel_list = [hidden_channels] * (num_layers - 1)" in text
+                and "channel_list = [in_channels] + channel_list + [out_channels]" in text
+            )
+            if not widths:
+                fail(f"{name}: a norm layer no longer follows every hidden width (and the last, without plain_last)")
 
 
 # User-style calls, as written before bn-codemod: the build rewrites them with bn-codemod itself.

@@ -193,6 +193,8 @@ class NormSpecs(Family):
             if value is True:
                 what = f"{short}: batch_norm=True (deprecated)"
                 return self._pyg_norm_kwargs(original, updated, factory, "batch_norm", '"', what, PYG_MLP_LEGACY[1], None)
+        if callee in PYG_MLP_NAMES and _pyg_mlp_has_no_norm_layer(original.args):
+            return updated
         slot = find_slot(original.args, factory.keyword, factory.positional_index)
         if (slot.absent or slot.maybe) and not factory.default_spec:
             return updated  # the default builds no tracking layer; a spec in **kwargs is not followed
@@ -331,6 +333,24 @@ class NormSpecs(Family):
         return isinstance(func, cst.Name) and func.value == "dict" and not any(
             "dict" in scope.bindings for scope in self.visitor.scopes
         )
+
+
+def _pyg_mlp_has_no_norm_layer(args) -> bool:
+    """MLP([a, b]) or MLP(..., num_layers=1) with plain_last=True (the default): one linear layer, no norm."""
+    plain_last = find_slot(args, "plain_last", None)
+    if plain_last.maybe or (not plain_last.absent and literal_value(args[plain_last.arg_index].value) is not True):
+        return False
+    channels = find_slot(args, "channel_list", 0)
+    if not channels.absent and not channels.maybe:
+        channel_list = args[channels.arg_index].value
+        if isinstance(channel_list, (cst.List, cst.Tuple)):
+            elements = channel_list.elements
+            return len(elements) == 2 and not any(isinstance(e, cst.StarredElement) for e in elements)
+    layers = find_slot(args, "num_layers", None)
+    if layers.absent or layers.maybe:
+        return False
+    count = args[layers.arg_index].value
+    return isinstance(count, cst.Integer) and count.evaluated_value == 1
 
 
 def normalize_pyg_name(name: str) -> str:
