@@ -190,9 +190,11 @@ NAMES_BY_LIBRARY: dict[str, tuple[str, ...]] = {
 }
 # torch_geometric: a call of a class whose default builds BatchNorm, normalization_resolver, or a norm= keyword
 # given a tracking spec starting in lower, upper or title case. pyg's own files name its classes and 'batch'
-# (a data key) all over: with the bare class names its tree reads 293 of 1336 files instead of main's 65
-# (3.0x main's time), with quote+"batch" 158 (2.0x). Not looked for: an aliased MLP/GPSConv/GENConv, a spec
-# given positionally, with spaces around "=", starting with a separator or in mixed case ("bAtch").
+# (a data key) all over: with the bare class names its tree (--check -j 1, min of 3) read 293 of 1336 files
+# instead of main's 65 (3.0x main's CPU time), with quote+"batch" 158 (2.0x), with these 90 (1.27x; its
+# examples/ 1.40x, 36 of 152 files instead of 22; timm reads the same files as main). Not looked for: an
+# aliased MLP/GPSConv/GENConv, a spec given positionally, with spaces around "=", starting with a separator
+# or in mixed case ("bAtch").
 NAMES_BY_LIBRARY["torch_geometric"] = (
     "MLP(",
     "GPSConv(",
