@@ -17,7 +17,7 @@ MMCV_CFG = "mmcv"  # dict(type="BN", **kwargs): every key but type/requires_grad
 DETECTRON2_NAME = "detectron2"  # "BN": looked up and called with the channel count only, so no argument works
 PYG_NAME = "pyg"  # "batch_norm": pyg's normalization_resolver(norm, channels, **norm_kwargs) builds each layer
 PYG_RESOLVER = "pyg-resolver"  # normalization_resolver("batch_norm", *args, **kwargs): the call's own arguments
-PYG_FIXED = "pyg-fixed"  # "batch": compared as is and built with the channel count only, so no argument works
+PYG_FIXED = "pyg-fixed"  # "batch" or a True flag: compared as is, BatchNorm1d built with the channel count only
 
 
 @dataclass(frozen=True)
@@ -157,6 +157,32 @@ PYG_NORM_FACTORIES: tuple[NormFactory, ...] = (
         "BatchNorm1d",
         "'batch'",
     ),
+    # CGConv(channels, dim=0, aggr='add', batch_norm=False, bias=True, **kwargs): if batch_norm, BatchNorm1d(c)
+    NormFactory(
+        "torch_geometric",
+        ("torch_geometric.nn.CGConv", "torch_geometric.nn.conv.CGConv", "torch_geometric.nn.conv.cg_conv.CGConv"),
+        "batch_norm",
+        3,
+        PYG_FIXED,
+        ("True",),
+        "BatchNorm1d",
+    ),
+    # Polynormer(in_channels, hidden_channels, out_channels, local_layers, global_layers, in_dropout, dropout,
+    # global_dropout, heads, beta, qk_shared, pre_ln, post_bn=True, local_attn): if post_bn, BatchNorm1d(c)
+    NormFactory(
+        "torch_geometric",
+        (
+            "torch_geometric.nn.Polynormer",
+            "torch_geometric.nn.models.Polynormer",
+            "torch_geometric.nn.models.polynormer.Polynormer",
+        ),
+        "post_bn",
+        12,
+        PYG_FIXED,
+        ("True",),
+        "BatchNorm1d",
+        "True",
+    ),
 )
 # In normalization_resolver("batch_norm", c, ...) the layer's own parameters follow the query: the class each
 # tracking name builds, and the positional index of track_running_stats among the resolver's *args.
@@ -188,18 +214,16 @@ NAMES_BY_LIBRARY: dict[str, tuple[str, ...]] = {
     "mmcv": ("ConvModule", "build_norm_layer"),
     "monai.networks": ("BATCH", 'batch"', "batch'", 'Batch"', "Batch'"),
 }
-# torch_geometric: a call of a class whose default builds BatchNorm, normalization_resolver, or a norm= keyword
-# given a tracking spec starting in lower, upper or title case. pyg's own files name its classes and 'batch'
-# (a data key) all over: with the bare class names its tree (--check -j 1, min of 3) read 293 of 1336 files
-# instead of main's 65 (3.0x main's CPU time), with quote+"batch" 158 (2.0x), with these 90 (1.27x; its
-# examples/ 1.40x, 36 of 152 files instead of 22; timm reads the same files as main). Not looked for: an
-# aliased MLP/GPSConv/GENConv, a spec given positionally, with spaces around "=", starting with a separator
-# or in mixed case ("bAtch").
+# torch_geometric: a call of MLP, GPSConv, GENConv, CGConv, Polynormer or normalization_resolver, or a norm=
+# keyword given a tracking spec starting in lower, upper or title case. pyg's own files name its classes and
+# 'batch' (a data key) all over: with the bare class names its tree (--check -j 1, min of 3) read 293 of 1336
+# files instead of main's 65 (3.0x main's CPU time), with quote+"batch" 158 (2.0x), with these 92 (1.27x;
+# its examples/ 1.40x, 37 of 152 files instead of 22; timm reads the same files as main). The BasicGNN
+# models (default None) are not looked for by name: `GCN(` alone is in 43 of pyg's files (152 read). Not
+# looked for: an aliased class, a spec given positionally (unless the file calls one of the names above),
+# with spaces around "=", starting with a separator or in mixed case ("bAtch").
 NAMES_BY_LIBRARY["torch_geometric"] = (
-    "MLP(",
-    "GPSConv(",
-    "GENConv(",
-    "normalization_resolver(",
+    *(f"{f.names[0].rsplit('.', 1)[-1]}(" for f in PYG_NORM_FACTORIES if f.default_spec or f.kind != PYG_NAME),
     *(
         f"norm={quote}{spelling}"
         for quote in ("'", '"')

@@ -170,7 +170,8 @@ dict reaches the layer), and with `--build` builds each rewritten MONAI spec wit
 torch_geometric entries against torch_geometric 2.8.1 (the resolver's normalisation and the names it
 accepts for each tracking class, parameters, defaults, that `norm_kwargs` reaches every resolver call),
 and `--build-pyg` rewrites 15 user-style calls with bn-codemod and builds them with torch_geometric
-2.8.1: 2 to 10 running-stat buffers each before, none after, and train-mode vmap matches a loop.
+2.8.1: 2 to 10 running-stat buffers each before, none after, and train-mode vmap matches a loop; the
+BN004 ones (GENConv, CGConv, Polynormer) fail under vmap and run after the runtime patch.
 """
 
 _BN004_DETAILS = """\
@@ -210,8 +211,9 @@ Reported, each with the same advice, because no argument works:
   channel count only. `"FrozenBN"` never updates its statistics and `"GN"`/`"LN"` have none, so those
   are not reported; nor is a `norm` held in a name (detectron2's configs default to `"FrozenBN"`);
 - torch_geometric's `GENConv(..., norm="batch")` (its default): its own MLP builds
-  `BatchNorm1d(channels, affine=True)` for exactly `"batch"`, with no way to pass an argument; and a pyg
-  spec whose `norm_kwargs` sets `allow_single_element` (which requires running stats).
+  `BatchNorm1d(channels, affine=True)` for exactly `"batch"`, with no way to pass an argument; likewise
+  `CGConv(..., batch_norm=True)` and `Polynormer(..., post_bn=True)` (its default); and a pyg spec whose
+  `norm_kwargs` sets `allow_single_element` (which requires running stats).
 
 [`bn_codemod/model_classes.py`](../bn_codemod/model_classes.py) holds these tables;
 `scripts/verify_model_classes.py` checks them against timm 1.0.31, pretrainedmodels 0.7.4 and
@@ -505,7 +507,7 @@ RULES: dict[str, Rule] = {
                 "of a fixable torchvision class whose __init__ never calls the parent's; detectron2's "
                 "get_norm(\"BN\", c) (also SyncBN, nnSyncBN, naiveSyncBN, naiveSyncBN_N), which calls the "
                 "layer with the channel count only; torch_geometric's GENConv with norm=\"batch\" (its "
-                "default)."
+                "default), CGConv(batch_norm=True) and Polynormer (post_bn=True by default)."
             ),
             why=(
                 "An added norm_layer would be ignored or raise, and with pretrained weights the strict "

@@ -300,7 +300,7 @@ def _parameter(init: ast.FunctionDef, name: str) -> tuple[int | None, str | None
 def _same_default(table: str, source: str | None) -> bool:
     """The table's default_spec ("" for one building no tracking layer) against the source's default."""
     if not table:
-        return source == "None"
+        return source in ("None", "False")
     return source is not None and ast.literal_eval(table) == ast.literal_eval(source)
 
 
@@ -406,6 +406,21 @@ def check_pyg(source: Source) -> None:
             fail(f"{name}: {factory.keyword} at {index} (keyword-only: {keyword_only}), table says {factory.positional_index}")
         if not _same_default(factory.default_spec, default):
             fail(f"{name}: {factory.keyword} defaults to {default}, table says {factory.default_spec!r}")
+        if factory.kind == PYG_FIXED and factory.tracking_specs == ("True",):
+            # `if flag:` / `if self.flag:` around BatchNorm1d(...) calls that take no track_running_stats
+            guarded = [
+                c
+                for branch in ast.walk(definition)
+                if isinstance(branch, ast.If) and ast.unparse(branch.test) in (factory.keyword, f"self.{factory.keyword}")
+                for c in calls(ast.Module(branch.body, []))
+                if ast.unparse(c.func).endswith("BatchNorm1d")
+            ]
+            tracking = [c for c in guarded if not any(k.arg in ("track_running_stats", None) for k in c.keywords) and len(c.args) < 5]
+            if not guarded or len(tracking) != len(guarded):
+                fail(f"{name}: {factory.keyword}=True no longer builds BatchNorm1d with the channel count only")
+            else:
+                print(f"ok  {name}: {factory.keyword} at {index}, default {default}, True builds {len(guarded)} BatchNorm1d call(s)")
+            continue
         if factory.kind == PYG_FIXED:
             gen = ast.unparse(module_tree)
             built = "if norm and norm == 'batch':\n                    m.append(BatchNorm1d(channels[i], affine=True))" in gen
@@ -468,7 +483,7 @@ PYG_BUILD_CASES = {
     "GCN": "GCN(16, 16, 3, norm='batch_norm')",
     "GIN": "GIN(16, 16, 3, norm='BatchNorm', norm_kwargs={'momentum': 0.2})",
     "GraphSAGE": "GraphSAGE(16, 16, 3, norm='batch-norm', jk='cat')",
-    "GAT": "GAT(16, 16, 3, None, 0.0, 'relu', False, None, 'batch')",
+    "GAT": "GAT(16, 16, 3, None, 0.0, 'relu', False, None, norm='batch')",
     "PNA": "PNA(16, 16, 3, norm='batchnorm', aggregators=['mean', 'max'], scalers=['identity'], deg=torch.tensor([0, 6]))",
     "EdgeCNN": "EdgeCNN(16, 16, 3, norm='batch_norm', norm_kwargs={'track_running_stats': True})",
     "GPSConv": "GPSConv(16, GCNConv(16, 16))",
@@ -477,11 +492,20 @@ PYG_BUILD_CASES = {
 }
 
 
+# Reported (BN004) rather than fixed: the original fails under vmap and the runtime patch makes it run.
+PYG_RUNTIME_CASES = {
+    "GENConv": "GENConv(16, 16)",
+    "CGConv": "CGConv(16, batch_norm=True)",
+    "Polynormer": "Polynormer(16, 16, 4, local_layers=2, in_dropout=0.0, dropout=0.0, global_dropout=0.0)",
+}
+
+
 def build_pyg() -> None:
     """Each case as bn-codemod rewrites it: tracking before and failing under vmap; no running stats after,
     runs under train-mode vmap over sets of node features, and matches a per-slice loop."""
     import torch
-    from torch_geometric.nn import GAT, GCN, GIN, MLP, PNA, EdgeCNN, GCNConv, GPSConv, GraphSAGE  # noqa: F401
+    from torch_geometric.nn import GAT, GCN, GIN, MLP, PNA, CGConv, EdgeCNN, GCNConv, GENConv, GPSConv, GraphSAGE  # noqa: F401
+    from torch_geometric.nn.models import Polynormer  # noqa: F401
     from torch_geometric.nn.resolver import normalization_resolver  # noqa: F401
 
     from bn_codemod import fix_source
@@ -495,8 +519,8 @@ def build_pyg() -> None:
             return model(x)
         if type(model).__name__ == "HeteroBatchNorm":
             return model(x, types)
-        if type(model).__name__ == "GPSConv":
-            return model(x, edge_index)
+        if type(model).__name__ == "Polynormer":
+            return model(x, edge_index, None)
         return model(x, edge_index)
 
     def tracking(model):
@@ -536,6 +560,29 @@ def build_pyg() -> None:
             fail(f"pyg {label}: {fixed_expression} under vmap differs from per-slice outputs")
             continue
         print(f"built {label}: {fixed_expression}: {len(tracking(before))} running-stat buffers before, 0 after, vmap ok")
+    for label, expression in PYG_RUNTIME_CASES.items():
+        header = (
+            "from torch_geometric.nn import CGConv, GENConv\nfrom torch_geometric.nn.models import Polynormer\n"
+        )
+        fixed, findings = fix_source(f"{header}x = {expression}\n")
+        if [f.code for f in findings] != ["BN004"] or fixed != f"{header}x = {expression}\n":
+            fail(f"pyg {label}: bn-codemod gives {[f.code for f in findings]} for {expression}, not one BN004")
+            continue
+        torch.manual_seed(0)
+        model = eval(expression, names).train()
+        inputs = torch.randn(3, 6, 16)
+        try:
+            torch.func.vmap(lambda t: call(model, t), randomness="same")(inputs)
+            fail(f"pyg {label}: {expression} ran under vmap before the runtime patch")
+            continue
+        except RuntimeError:
+            pass
+        torch.func.replace_all_batch_norm_modules_(model)
+        batched = torch.func.vmap(lambda t: call(model, t), randomness="same")(inputs)
+        if not torch.allclose(batched, torch.stack([call(model, t) for t in inputs]), atol=1e-5):
+            fail(f"pyg {label}: {expression} after the runtime patch differs from per-slice outputs")
+            continue
+        print(f"built {label}: {expression}: BN004; fails under vmap, runs after replace_all_batch_norm_modules_")
 
 
 def main() -> int:

@@ -67,6 +67,8 @@ def test_library_norm_specs_pass_the_prefilter_and_other_monai_files_do_not():
         source = f"from {module} import {name}\nlayer = {name}(3, {factory.keyword}={spec})\n"
         if factory.keyword == "query":  # normalization_resolver(query, *args, **kwargs)
             source = f"from {module} import {name}\nlayer = {name}({spec}, 3)\n"
+        if factory.tracking_specs == ("True",):  # CGConv(batch_norm=True), Polynormer(post_bn=True)
+            source = f"from {module} import {name}\nlayer = {name}(3, {factory.keyword}=True)\n"
         assert findings_without_prefilter(source), source
         assert may_have_findings(source.encode()), source
 

@@ -36,7 +36,7 @@ def test_every_default_spec_builds_a_tracking_layer():
         if factory.kind == PYG_NAME:
             assert normalize_pyg_name(default) in PYG_TRACKING_SLOT, factory.names[0]
         else:
-            assert factory.kind == PYG_FIXED and default in factory.tracking_specs, factory.names[0]
+            assert factory.kind == PYG_FIXED and str(default) in factory.tracking_specs, factory.names[0]
 
 
 def test_each_row_names_one_class_in_every_module():

@@ -200,6 +200,8 @@ class NormSpecs(Family):
             return updated  # the default builds no tracking layer; a spec in **kwargs is not followed
         spec = cst.parse_expression(factory.default_spec) if slot.absent or slot.maybe else original.args[slot.arg_index].value
         name = string_literal(spec)
+        if name is None and factory.kind == PYG_FIXED and literal_value(spec) is True:
+            name = "True"  # CGConv(batch_norm=True), Polynormer(post_bn=True)
         if name is None:
             return updated  # a layer instance (BN001 at its constructor), None, or a name that is not followed
         tracks = name in factory.tracking_specs if factory.kind == PYG_FIXED else normalize_pyg_name(name) in PYG_TRACKING_SLOT
@@ -213,7 +215,8 @@ class NormSpecs(Family):
                 f"{short}: {factory.keyword} {slot.reason}, and {default} builds layers that track running stats",
             )
             return updated
-        what = f"{short}: {default if slot.absent else f'{factory.keyword}={spec.value}'}"
+        given = _EMPTY.code_for_node(spec)
+        what = f"{short}: {default if slot.absent else f'{factory.keyword}={given}'}"
         if factory.kind == PYG_FIXED:
             self.visitor.report(
                 original,
