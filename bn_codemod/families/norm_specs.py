@@ -1,7 +1,8 @@
 """BN001/BN003/BN004/BN005: norm layers that libraries build from a spec (norm_factories.py): MONAI's
 get_norm_layer("batch", ...) and Norm[Norm.BATCH, 2](...), mmcv's build_norm_layer(dict(type="BN"), ...) and
 ConvModule(norm_cfg=...), detectron2's get_norm("BN", ...); torch_geometric's norm="batch_norm" of MLP (its
-default), the BasicGNN models and GPSConv, normalization_resolver("batch_norm", ...), GENConv's norm="batch".
+default), the BasicGNN models and GPSConv, normalization_resolver("batch_norm", ...); GENConv's norm="batch",
+CGConv(batch_norm=True) and Polynormer(post_bn=True), which only the runtime patch fixes.
 
 Only specs written at the call are read: a name or a config built elsewhere is not followed.
 """
