@@ -217,8 +217,9 @@ NAMES_BY_LIBRARY: dict[str, tuple[str, ...]] = {
 # torch_geometric: a call of MLP, GPSConv, GENConv, CGConv, Polynormer or normalization_resolver, or a norm=
 # keyword given a tracking spec starting in lower, upper or title case. pyg's own files name its classes and
 # 'batch' (a data key) all over: with the bare class names its tree (--check -j 1, min of 3) read 293 of 1336
-# files instead of main's 65 (3.0x main's CPU time), with quote+"batch" 158 (2.0x), with these 92 (1.27x;
-# its examples/ 1.40x, 37 of 152 files instead of 22; timm reads the same files as main). The BasicGNN
+# files instead of main's 65 (3.0x main's CPU time), with quote+"batch" 158 (2.0x), with these 92 (1.27x and
+# 1.35x in two runs; its examples/ 1.28x-1.40x, 37 of 152 files instead of 22; timm reads the same files as
+# main, 1.02x-1.04x, noise). The BasicGNN
 # models (default None) are not looked for by name: `GCN(` alone is in 43 of pyg's files (152 read). Not
 # looked for: an aliased class, a spec given positionally (unless the file calls one of the names above),
 # with spaces around "=", starting with a separator or in mixed case ("bAtch").
