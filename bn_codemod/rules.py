@@ -57,7 +57,9 @@ _BN001_DETAILS = """\
 - Library norm layers with the same flag: torch_geometric's `nn.BatchNorm` (position 4, it wraps a
   `BatchNorm1d`) and `nn.HeteroBatchNorm` (position 5, it updates its own statistics in place), and
   `nn.InstanceNorm` (does not track by default), checked against torch_geometric 2.8.1's source by
-  `scripts/verify_model_classes.py` and under vmap with the real package.
+  `scripts/verify_model_classes.py` and under vmap with the real package. `BatchNorm(c,
+  allow_single_element=True)` (or an `allow_single_element` that may be true) is BN004 and left as it
+  is: pyg raises ValueError for it without running stats.
 - MONAI's layer factory: `Norm[Norm.BATCH, 2]` (or `Norm["batch", 3]`, `Norm.SYNCBATCH`) is the
   class `BatchNorm2d` itself, so a call of it is read like `nn.BatchNorm2d(64)`:
   `track_running_stats=False` appended, or position 4 flipped. Only when `Norm` is imported from `monai.networks.layers` (or
@@ -167,6 +169,19 @@ spec is written at the call (the table is [`bn_codemod/norm_factories.py`](../bn
   alone. The model classes of mmdet/mmseg (`ResNet(norm_cfg=...)`, ...) are not in the table yet.
   `ConvModule(..., efficient_conv_bn_eval=True)` enables its fused eval path only for a tracking
   BatchNorm: after the fix it falls back to the plain path (no error, no speed-up).
+- torch_geometric's string norm registry (`torch_geometric.nn`, `.models`, `.conv`): `MLP` (whose
+  default is `norm="batch_norm"`), `GCN`, `GraphSAGE`, `GIN`, `GAT`, `PNA`, `EdgeCNN` (default `None`)
+  and `GPSConv` (default `"batch_norm"`) with `norm` naming a tracking class as `normalization_resolver`
+  reads it (lower-cased, `-`, `_` and spaces dropped: `"batch_norm"`, `"BatchNorm"`, `"batch"`,
+  `"Batch-Norm"`, ... and `HeteroBatchNorm`, `DiffGroupNorm` likewise) get
+  `norm_kwargs={"track_running_stats": False}`, or the key in a literal `norm_kwargs` dict
+  (`None` replaced, a literal `True` flipped); pyg hands `norm_kwargs` to every norm layer it builds,
+  GIN's and EdgeCNN's inner MLPs included. `MLP(..., batch_norm=True)` (deprecated, overriding `norm`)
+  gets `batch_norm_kwargs={...}` instead; `MLP([a, b])` and `MLP(..., num_layers=1)` build no norm
+  layer and are left alone. `normalization_resolver("batch_norm", c)` itself gets
+  `track_running_stats=False`. A `norm_kwargs` that is not a literal dict, or unpacks `**`, is BN005;
+  `allow_single_element=True` (it needs running stats) is BN004. `norm=BatchNorm(c)`, a layer, is
+  BN001's at its constructor.
 
 Only calls whose callee resolves through the file's imports into the library count: a function of
 your own called with `norm="batch"` or `norm_cfg=dict(type="BN")` is never touched. A spec held in a
@@ -175,7 +190,12 @@ requires_grad=True)` in a `model = dict(...)` tree are data, not calls). A dict 
 non-literal or unpacks `**` is BN005. `scripts/verify_norm_factories.py` checks the table against
 monai 1.6.1, mmcv and detectron2's sources (names, parameter positions, the registry entries, that the
 dict reaches the layer), and with `--build` builds each rewritten MONAI spec with monai 1.6.1 on torch
-2.13.0: none tracks running stats, and each runs under `torch.func.vmap` like a loop.
+2.13.0: none tracks running stats, and each runs under `torch.func.vmap` like a loop. It checks the
+torch_geometric entries against torch_geometric 2.8.1 (the resolver's normalisation and the names it
+accepts for each tracking class, parameters, defaults, that `norm_kwargs` reaches every resolver call),
+and `--build-pyg` rewrites 15 user-style calls with bn-codemod and builds them with torch_geometric
+2.8.1: 2 to 10 running-stat buffers each before, none after, and train-mode vmap matches a loop; the
+BN004 ones (GENConv, CGConv, Polynormer) fail under vmap and run after the runtime patch.
 """
 
 _BN004_DETAILS = """\
@@ -224,7 +244,11 @@ Reported, each with the same advice, because no argument works:
 - detectron2's `get_norm(norm, out_channels)` (`detectron2.layers`, `.batch_norm`) with `norm` one of
   `"BN"`, `"SyncBN"`, `"nnSyncBN"`, `"naiveSyncBN"`, `"naiveSyncBN_N"`: it calls the class with the
   channel count only. `"FrozenBN"` never updates its statistics and `"GN"`/`"LN"` have none, so those
-  are not reported; nor is a `norm` held in a name (detectron2's configs default to `"FrozenBN"`).
+  are not reported; nor is a `norm` held in a name (detectron2's configs default to `"FrozenBN"`);
+- torch_geometric's `GENConv(..., norm="batch")` (its default): its own MLP builds
+  `BatchNorm1d(channels, affine=True)` for exactly `"batch"`, with no way to pass an argument; likewise
+  `CGConv(..., batch_norm=True)` and `Polynormer(..., post_bn=True)` (its default); and a pyg spec whose
+  `norm_kwargs` sets `allow_single_element` (which requires running stats).
 
 [`bn_codemod/model_classes.py`](../bn_codemod/model_classes.py) holds these tables;
 `scripts/verify_model_classes.py` checks them against timm 1.0.31, pretrainedmodels 0.7.4 and
@@ -484,7 +508,11 @@ RULES: dict[str, Rule] = {
                 "get_norm_layer(\"batch\" | Norm.BATCH | (\"batch\", {...}), ...) gets "
                 "(\"batch\", {\"track_running_stats\": False}), and mmcv's build_norm_layer(cfg, ...) and "
                 "ConvModule(..., norm_cfg=cfg) with cfg a dict(type=\"BN\", ...) or {\"type\": \"BN\", ...} "
-                "(BN, BN1d, BN2d, BN3d, SyncBN) get track_running_stats=False in the dict."
+                "(BN, BN1d, BN2d, BN3d, SyncBN) get track_running_stats=False in the dict; "
+                "torch_geometric's MLP (batch_norm by default), GCN, GraphSAGE, GIN, GAT, PNA, EdgeCNN "
+                "and GPSConv with norm=\"batch_norm\" (any spelling pyg's resolver accepts) get "
+                "norm_kwargs={\"track_running_stats\": False}, and normalization_resolver(\"batch_norm\", "
+                "c) gets track_running_stats=False."
             ),
             why=(
                 "The builder's default norm layer tracks running statistics. " + _WHY_TRACKING
@@ -520,7 +548,8 @@ RULES: dict[str, Rule] = {
                 "keyword argument, a default, a dict value), reported where it is named because its call "
                 "is out of sight, and functools.partial of a runtime-only class or builder; detectron2's "
                 "get_norm(\"BN\", c) (also SyncBN, nnSyncBN, naiveSyncBN, naiveSyncBN_N), which calls the "
-                "layer with the channel count only."
+                "layer with the channel count only; torch_geometric's GENConv with norm=\"batch\" (its "
+                "default), CGConv(batch_norm=True) and Polynormer (post_bn=True by default)."
             ),
             why=(
                 "An added norm_layer would be ignored or raise, and with pretrained weights the strict "
@@ -543,7 +572,9 @@ RULES: dict[str, Rule] = {
                 "norm_layer) may be set by **kwargs, by *args covering its positional slot, or by a "
                 "value other than a literal True or False (a name, an expression, or a non-bool "
                 "literal such as 1); likewise a MONAI or mmcv norm spec whose dict sets "
-                "track_running_stats to such a value or unpacks **kwargs."
+                "track_running_stats to such a value or unpacks **kwargs, and a torch_geometric model "
+                "building BatchNorm whose norm_kwargs is not a literal dict (or whose norm may come "
+                "from **kwargs while its default is batch_norm)."
             ),
             why=(
                 "If the value ends up True, the layer fails under torch.func.vmap in train mode; "
