@@ -159,10 +159,10 @@ class BatchNormVisitor(FastTransformer):
         if self.hazards.active:
             self.hazards.visit_Comparison(node)
 
-    def leave_Subscript(self, original_node: cst.Subscript, updated_node: cst.Subscript) -> cst.Subscript:
+    def leave_Subscript(self, original_node: cst.Subscript, updated_node: cst.Subscript) -> cst.BaseExpression:
         if self.hazards.active:
             self.hazards.leave_Subscript(original_node)
-        return updated_node
+        return self.norm_specs.leave_subscript(original_node, updated_node)
 
     def visit_Return(self, node: cst.Return) -> None:
         self.factories.mark(node.value)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Iterable, Optional
 
 import libcst as cst
 
-from ..knowledge import PARTIAL, TRACKING_KEYWORD
+from ..knowledge import PARTIAL, TRACKING_KEYWORD, NormClass
 from ..scopes import resolve
 from . import Family
 from .constructors import tracking_message
@@ -64,21 +64,32 @@ class Factories(Family):
             return updated
         visitor = self.visitor
         target = resolve(original.args[0].value, visitor.scopes)
-        norm_class = visitor.norm_classes.get(target) if target else None
+        norm_class = visitor.norm_classes.get(target) if target else visitor.norm_specs.monai_norm_class(original.args[0].value)
         if norm_class is None:
             return updated
         return visitor.constructors.construct(original, updated, norm_class, updated.args, offset=1)
 
     def reference(self, original: cst.BaseExpression, updated: cst.BaseExpression) -> cst.BaseExpression:
         """A norm class used as a value, e.g. norm_layer=nn.BatchNorm2d."""
-        in_factory_position = id(original) in self._factory_positions
-        if not in_factory_position and id(original) not in self._argument_positions:
+        if not self._in_position(original):
+            return updated
+        qualified_name = resolve(original, self.visitor.scopes)
+        norm_class = self.visitor.norm_classes.get(qualified_name) if qualified_name else None
+        if norm_class is None:
+            return updated
+        return self.reference_class(original, updated, norm_class)
+
+    def _in_position(self, node: cst.BaseExpression) -> bool:
+        return id(node) in self._factory_positions or id(node) in self._argument_positions
+
+    def reference_class(
+        self, original: cst.BaseExpression, updated: cst.BaseExpression, norm_class: NormClass
+    ) -> cst.BaseExpression:
+        """`original` is the norm class `norm_class` (a name, or an expression such as MONAI's Norm[...])."""
+        if not self._in_position(original) or not norm_class.tracks_by_default:
             return updated
         visitor = self.visitor
-        qualified_name = resolve(original, visitor.scopes)
-        norm_class = visitor.norm_classes.get(qualified_name) if qualified_name else None
-        if norm_class is None or not norm_class.tracks_by_default:
-            return updated
+        in_factory_position = id(original) in self._factory_positions
         if not in_factory_position:
             # A positional argument: the callee may build layers with it or only compare with it.
             visitor.report(

@@ -17,6 +17,7 @@ from ..knowledge import TRACKING_KEYWORD, NormClass
 from ..norm_factories import (
     DETECTRON2_NAME,
     MMCV_CFG,
+    MONAI_HARD_WIRED,
     MONAI_NORM_FACTORY,
     MONAI_TRACKING_NAMES,
     NORM_FACTORY_BY_QUALNAME,
@@ -34,9 +35,14 @@ class NormSpecs(Family):
         factory = NORM_FACTORY_BY_QUALNAME.get(callee)
         if factory is None:
             return None
+        if factory.kind == MONAI_HARD_WIRED:
+            self._report_hard_wired(original, callee, factory)
+            return updated
         slot = find_slot(original.args, factory.keyword, factory.positional_index)
+        if (slot.absent or slot.maybe) and factory.default_spec:
+            return self._default_spec(original, updated, callee, factory, slot)
         if slot.absent or slot.maybe:
-            return updated  # every factory here defaults to no BatchNorm; a spec in **kwargs is not followed
+            return updated  # the default builds no BatchNorm; a spec in **kwargs is not followed
         spec = original.args[slot.arg_index].value
         what = f"{callee.rsplit('.', 1)[-1]}: {factory.keyword}"
         if factory.kind == DETECTRON2_NAME:
@@ -60,17 +66,47 @@ class NormSpecs(Family):
         new_args[slot.arg_index] = new_args[slot.arg_index].with_changes(value=new_spec)
         return updated.with_changes(args=new_args)
 
+    def _report_hard_wired(self, original: cst.Call, callee: str, factory: NormFactory) -> None:
+        self.visitor.report(original, "BN004", f"{callee.rsplit('.', 1)[-1]} builds {factory.builds}; {RUNTIME_ADVICE}")
+
+    def _default_spec(self, original: cst.Call, updated: cst.Call, callee: str, factory: NormFactory, slot) -> cst.Call:
+        """No spec at the call, and the default builds BatchNorm: the default restated with the key, as a keyword."""
+        what = f"{callee.rsplit('.', 1)[-1]}: {factory.keyword}"
+        if slot.maybe:
+            self.visitor.report(
+                original, "BN005", f"{what} {slot.reason}; its default {factory.default_spec} builds {factory.builds} layers"
+            )
+            return updated
+        new_spec = self._monai_spec(original, cst.parse_expression(factory.default_spec), factory, f"{what} (default)")
+        if new_spec is None:
+            return updated
+        value_source = _EMPTY.code_for_node(new_spec)
+        self.visitor.record(original, "add-keyword", value_source, keyword=factory.keyword)
+        return layout.append_keyword(updated, factory.keyword, new_spec)
+
     def leave_subscript_call(self, original: cst.Call, updated: cst.Call) -> Optional[cst.Call]:
         """`Norm[Norm.BATCH, 2](64)`: the subscript is the class BatchNorm2d, so the call is BN001's."""
-        subscript = original.func
+        norm_class = self.monai_norm_class(original.func)
+        if norm_class is None:
+            return None
+        return self.visitor.constructors.construct(original, updated, norm_class, updated.args, offset=0)
+
+    def leave_subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
+        """`norm_type = Norm[Norm.BATCH, 2]`: the class BatchNorm2d used as a value, so BN002's."""
+        norm_class = self.monai_norm_class(original)
+        if norm_class is None:
+            return updated
+        return self.visitor.factories.reference_class(original, updated, norm_class)
+
+    def monai_norm_class(self, subscript: cst.BaseExpression) -> Optional[NormClass]:
+        """The norm class that MONAI's `Norm[Norm.BATCH, d]` / `Norm["batch", d]` is, else None."""
         if not isinstance(subscript, cst.Subscript) or resolve(subscript.value, self.visitor.scopes) not in MONAI_NORM_FACTORY:
             return None
         first = subscript.slice[0].slice
         if not isinstance(first, cst.Index) or not self._monai_tracking_name(first.value, MONAI_TRACKING_NAMES):
             return None
         # BatchNorm1d/2d/3d and SyncBatchNorm all take track_running_stats at positional index 4.
-        norm_class = NormClass(_EMPTY.code_for_node(subscript), (), True, 4)
-        return self.visitor.constructors.construct(original, updated, norm_class, updated.args, offset=0)
+        return NormClass(_EMPTY.code_for_node(subscript), (), True, 4)
 
     def _monai_tracking_name(self, expression: cst.BaseExpression, tracking_names: tuple[str, ...]) -> bool:
         name = string_literal(expression)
