@@ -138,7 +138,7 @@ _SENET = (
     *((f"SEResNet{d}", f"SEresnet{d}", f"Seresnet{d}", f"seresnet{d}") for d in (50, 101, 152)),
     *((f"SEResNext{d}", f"SEResNeXt{d}", f"SEresnext{d}", f"Seresnext{d}", f"seresnext{d}") for d in (50, 101)),
 )
-_ONLY_SOME = "BatchNorm layers, some of which its norm argument never reaches"
+MONAI_PARTLY_REACHED = "BatchNorm layers, some of which its norm argument never reaches"
 _HARD_WIRED = "BatchNorm layers that no argument reaches"
 
 MONAI_NETWORKS: tuple[NormFactory, ...] = (
@@ -180,10 +180,10 @@ MONAI_NETWORKS: tuple[NormFactory, ...] = (
     _monai_spec("aspp", ("SimpleASPP",), "norm_type", 5, '"BATCH"', package=_MONAI_BLOCKS),
     # Some norm layers are out of the spec's reach: ResNet._make_layer is called without norm, HoVerNet's
     # decoders and FlexibleUNet's encoder build their own.
-    _monai_hard_wired("resnet", ("ResNet",), _ONLY_SOME),
-    *(_monai_hard_wired("resnet", (f"resnet{depth}",), _ONLY_SOME) for depth in (10, 18, 34, 50, 101, 152, 200)),
-    _monai_hard_wired("hovernet", ("HoVerNet", "HoVernet", "HoverNet", "Hovernet"), _ONLY_SOME),
-    _monai_hard_wired("flexible_unet", ("FlexibleUNet", "FlexUNet"), _ONLY_SOME),
+    _monai_hard_wired("resnet", ("ResNet",), MONAI_PARTLY_REACHED),
+    *(_monai_hard_wired("resnet", (f"resnet{depth}",), MONAI_PARTLY_REACHED) for depth in (10, 18, 34, 50, 101, 152, 200)),
+    _monai_hard_wired("hovernet", ("HoVerNet", "HoVernet", "HoverNet", "Hovernet"), MONAI_PARTLY_REACHED),
+    _monai_hard_wired("flexible_unet", ("FlexibleUNet", "FlexUNet"), MONAI_PARTLY_REACHED),
     # No norm argument at all.
     _monai_hard_wired("resnet", ("ResNetFeatures", "ResNetEncoder"), _HARD_WIRED),
     _monai_hard_wired("attentionunet", ("AttentionUnet",), _HARD_WIRED),
