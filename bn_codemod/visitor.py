@@ -73,6 +73,7 @@ class BatchNormVisitor(FastTransformer):
                 self.scopes[0].import_statements.setdefault(name, self.statement_index[id(statement)])
         self.norm_subclasses.visit_module(node)
         self.model_classes.visit_module(node)
+        self.norm_specs.visit_module(node)
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         new_module, placed = insert_imports(updated_node, self.imports.added)
@@ -85,6 +86,7 @@ class BatchNormVisitor(FastTransformer):
         if self.hazards.active:
             self.hazards.visit_ClassDef(node)
         self.model_classes.visit_class(node)  # its bases resolve in the enclosing scope
+        self.norm_specs.visit_class(node)
         self.scopes.append(scope_for_class(node))
         self.factory_values.enter_scope(node)
 
@@ -93,6 +95,7 @@ class BatchNormVisitor(FastTransformer):
         self.factory_values.leave_scope()
         self.norm_subclasses.leave_class(original_node)
         self.model_classes.leave_class(original_node)
+        self.norm_specs.leave_class(original_node)
         if self.hazards.active:
             self.hazards.leave_ClassDef()
         return updated_node
@@ -212,6 +215,8 @@ class BatchNormVisitor(FastTransformer):
         result = self.norm_subclasses.leave_call(original_node, updated_node)
         if result is None:
             result = self.model_classes.leave_call(original_node, updated_node, callee)
+        if result is None:
+            result = self.norm_specs.leave_parent_init(original_node, updated_node)
         if result is not None:
             return result
         if callee is None:

@@ -7,7 +7,7 @@ Only specs written at the call are read: a name or a config built elsewhere is n
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import libcst as cst
 
@@ -26,25 +26,85 @@ from ..norm_factories import (
 from ..scopes import resolve
 from . import Family
 from .builders import RUNTIME_ADVICE
+from .constructors import LOCAL_CLASS_PREFIX
+from .model_classes import defines_init
+
+if TYPE_CHECKING:
+    from ..visitor import BatchNormVisitor
 
 _EMPTY = cst.Module([])
 
 
 class NormSpecs(Family):
+    def __init__(self, visitor: BatchNormVisitor) -> None:
+        super().__init__(visitor)
+        self.factories: dict[str, NormFactory] = dict(NORM_FACTORY_BY_QUALNAME)
+        self._classes: list[tuple[cst.ClassDef, Optional[str]]] = []  # each class, and its factory parent's name
+
+    # Subclasses of a library class that takes a spec (`class Net(UNet)`), dispatched by the visitor.
+    def visit_module(self, module: cst.Module) -> None:
+        """A module-level subclass without an __init__ of its own is called like its parent: bind it first."""
+        for statement in module.body:
+            if isinstance(statement, cst.ClassDef) and not defines_init(statement):
+                parent = self._factory_parent(statement)
+                if parent is not None:
+                    local = f"{LOCAL_CLASS_PREFIX}{statement.name.value}"
+                    self.visitor.scopes[0].bindings[statement.name.value] = local
+                    self.factories[local] = self.factories[parent]
+
+    def visit_class(self, node: cst.ClassDef) -> None:
+        self._classes.append((node, self._factory_parent(node)))
+
+    def leave_class(self, node: cst.ClassDef) -> None:
+        _, parent = self._classes.pop()
+        if parent is not None and self.factories[parent].kind == MONAI_HARD_WIRED:
+            builds = self.factories[parent].builds
+            message = f"{node.name.value} subclasses {parent.rsplit('.', 1)[-1]}, which builds {builds}; {RUNTIME_ADVICE}"
+            self.visitor.report(node.name, "BN004", message)
+
+    def leave_parent_init(self, original: cst.Call, updated: cst.Call) -> Optional[cst.Call]:
+        """`super().__init__(...)` or `Parent.__init__(self, ...)` in a subclass: read like a call of the parent."""
+        func = original.func
+        if not (self._classes and self._classes[-1][1] and isinstance(func, cst.Attribute) and func.attr.value == "__init__"):
+            return None
+        node, parent = self._classes[-1]
+        if isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name) and func.value.func.value == "super":
+            offset = 0
+        elif resolve(func.value, self.visitor.scopes) == parent:
+            offset = 1  # the explicit form passes self first
+        else:
+            return None
+        factory = self.factories[parent]
+        if factory.kind == MONAI_HARD_WIRED:
+            return updated  # reported once, at the class statement
+        return self._apply(original, updated, f"{parent.rsplit('.', 1)[-1]}.__init__ in {node.name.value}", factory, offset)
+
+    def _factory_parent(self, node: cst.ClassDef) -> Optional[str]:
+        for base in node.bases:
+            qualified = resolve(base.value, self.visitor.scopes)
+            if qualified in self.factories:
+                return qualified
+        return None
+
     def leave_call(self, original: cst.Call, updated: cst.Call, callee: str) -> Optional[cst.Call]:
-        factory = NORM_FACTORY_BY_QUALNAME.get(callee)
+        factory = self.factories.get(callee)
         if factory is None:
             return None
         if factory.kind == MONAI_HARD_WIRED:
             self._report_hard_wired(original, callee, factory)
             return updated
-        slot = find_slot(original.args, factory.keyword, factory.positional_index)
+        return self._apply(original, updated, callee.rsplit(".", 1)[-1], factory, 0)
+
+    def _apply(self, original: cst.Call, updated: cst.Call, name: str, factory: NormFactory, offset: int) -> cst.Call:
+        """The call of `factory` (called `name` in messages) with its spec fixed, `offset` arguments before its own."""
+        index = None if factory.positional_index is None else factory.positional_index + offset
+        slot = find_slot(original.args, factory.keyword, index)
         if (slot.absent or slot.maybe) and factory.default_spec:
-            return self._default_spec(original, updated, callee, factory, slot)
+            return self._default_spec(original, updated, name, factory, slot)
         if slot.absent or slot.maybe:
             return updated  # the default builds no BatchNorm; a spec in **kwargs is not followed
         spec = original.args[slot.arg_index].value
-        what = f"{callee.rsplit('.', 1)[-1]}: {factory.keyword}"
+        what = f"{name}: {factory.keyword}"
         if factory.kind == DETECTRON2_NAME:
             if string_literal(spec) in factory.tracking_specs:
                 self.visitor.report(
@@ -69,9 +129,9 @@ class NormSpecs(Family):
     def _report_hard_wired(self, original: cst.Call, callee: str, factory: NormFactory) -> None:
         self.visitor.report(original, "BN004", f"{callee.rsplit('.', 1)[-1]} builds {factory.builds}; {RUNTIME_ADVICE}")
 
-    def _default_spec(self, original: cst.Call, updated: cst.Call, callee: str, factory: NormFactory, slot) -> cst.Call:
+    def _default_spec(self, original: cst.Call, updated: cst.Call, name: str, factory: NormFactory, slot) -> cst.Call:
         """No spec at the call, and the default builds BatchNorm: the default restated with the key, as a keyword."""
-        what = f"{callee.rsplit('.', 1)[-1]}: {factory.keyword}"
+        what = f"{name}: {factory.keyword}"
         if slot.maybe:
             self.visitor.report(
                 original, "BN005", f"{what} {slot.reason}; its default {factory.default_spec} builds {factory.builds} layers"
