@@ -43,11 +43,12 @@ class NormSpecs(Family):
 
     # Subclasses of a library class that takes a spec (`class Net(UNet)`), dispatched by the visitor.
     def visit_module(self, module: cst.Module) -> None:
-        """A module-level subclass without an __init__ of its own is called like its parent: bind it first."""
+        """A module-level subclass without an __init__ of its own is called like its parent: bind it first
+        (one of a hard-wired parent is reported once, at its class statement)."""
         for statement in module.body:
             if isinstance(statement, cst.ClassDef) and not defines_init(statement):
                 parent = self._factory_parent(statement)
-                if parent is not None:
+                if parent is not None and self.factories[parent].kind != MONAI_HARD_WIRED:
                     local = f"{LOCAL_CLASS_PREFIX}{statement.name.value}"
                     self.visitor.scopes[0].bindings[statement.name.value] = local
                     self.factories[local] = self.factories[parent]
