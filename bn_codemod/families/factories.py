@@ -71,7 +71,7 @@ class Factories(Family):
 
     def reference(self, original: cst.BaseExpression, updated: cst.BaseExpression) -> cst.BaseExpression:
         """A norm class used as a value, e.g. norm_layer=nn.BatchNorm2d."""
-        if not self._in_position(original):
+        if not self.in_position(original):
             return updated
         qualified_name = resolve(original, self.visitor.scopes)
         norm_class = self.visitor.norm_classes.get(qualified_name) if qualified_name else None
@@ -79,14 +79,14 @@ class Factories(Family):
             return updated
         return self.reference_class(original, updated, norm_class)
 
-    def _in_position(self, node: cst.BaseExpression) -> bool:
+    def in_position(self, node: cst.BaseExpression) -> bool:
         return id(node) in self._factory_positions or id(node) in self._argument_positions
 
     def reference_class(
         self, original: cst.BaseExpression, updated: cst.BaseExpression, norm_class: NormClass
     ) -> cst.BaseExpression:
         """`original` is the norm class `norm_class` (a name, or an expression such as MONAI's Norm[...])."""
-        if not self._in_position(original) or not norm_class.tracks_by_default:
+        if not self.in_position(original) or not norm_class.tracks_by_default:
             return updated
         visitor = self.visitor
         in_factory_position = id(original) in self._factory_positions

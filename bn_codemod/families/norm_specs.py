@@ -154,6 +154,8 @@ class NormSpecs(Family):
 
     def leave_subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
         """`norm_type = Norm[Norm.BATCH, 2]`: the class BatchNorm2d used as a value, so BN002's."""
+        if not self.visitor.factories.in_position(original):
+            return updated  # the common case, settled before resolving anything
         norm_class = self.monai_norm_class(original)
         if norm_class is None:
             return updated
