@@ -61,7 +61,7 @@ _BN001_DETAILS = """\
 - MONAI's layer factory: `Norm[Norm.BATCH, 2]` (or `Norm["batch", 3]`, `Norm.SYNCBATCH`) is the
   class `BatchNorm2d` itself, so a call of it is read like `nn.BatchNorm2d(64)`:
   `track_running_stats=False` appended, or position 4 flipped. Only when `Norm` is imported from `monai.networks.layers` (or
-  `.factories`); the subscript used as a value without a call is not followed.
+  `.factories`); the subscript used as a value without a call is BN002's, like the class.
 - `**factory_kwargs` with a visible dict: `dd = {"device": device, "dtype": dtype}` then
   `nn.BatchNorm2d(c, **dd)` becomes `nn.BatchNorm2d(c, **dd, track_running_stats=False)`, when `dd`
   is bound exactly once in the function (or module) that binds it, to a `{...}` display with string
@@ -97,6 +97,12 @@ can leave the table (`return types[dim - 1]`, `norm = types[i]`, `isinstance(m, 
 elsewhere: `isinstance(m, norm_type)` raises `TypeError` on a `partial`. Such a table is reported
 without a fix. (On MONAI, whose `Norm["batch", dim]` returns a class from such a table, fixing it
 made 12 networks run under vmap but `SEResNet50` fail at construction: it is reported.)
+
+MONAI's `Norm[Norm.BATCH, d]` (or `Norm["batch", d]`, `Norm.SYNCBATCH`; `Norm` from
+`monai.networks.layers` or `.factories`) is the class `BatchNorm{d}d` itself: used as a value it is read
+exactly like the class, so `norm_type = Norm[Norm.BATCH, spatial_dims]`, `norm_layer=Norm[Norm.BATCH, 2]`
+and a parameter default become `partial(Norm[...], track_running_stats=False)`, `partial(Norm[...], ...)`
+gets the keyword, a positional argument is reported, and `isinstance(m, Norm[Norm.BATCH, 2])` is left alone.
 """
 
 _BN003_DETAILS = """\
@@ -154,6 +160,29 @@ non-literal or unpacks `**` is BN005. `scripts/verify_norm_factories.py` checks 
 monai 1.6.1, mmcv and detectron2's sources (names, parameter positions, the registry entries, that the
 dict reaches the layer), and with `--build` builds each rewritten MONAI spec with monai 1.6.1 on torch
 2.13.0: none tracks running stats, and each runs under `torch.func.vmap` like a loop.
+
+MONAI's networks and blocks that hand their spec to every norm layer they build take the same fix in
+their spec parameter, given by keyword or at its position: `UNet`/`Unet` (`norm`, position 9),
+`BasicUNet` (5), `BasicUNetPlusPlus` (6), `DynUNet` (`norm_name`, 8), `UNETR` (`norm_name`, 8),
+`SwinUNETR` (`norm_name`, 9), `SegResNet` (6), `SegResNetVAE` (10), `AutoEncoder` (12),
+`VarAutoEncoder` (13), `Classifier` (7), `Discriminator`/`Critic` (6), `Regressor` (7), `Generator` (7),
+and the blocks `Convolution` (7), `ResidualUnit` (8), `ADN` (3), `UnetBasicBlock`/`UnetResBlock`
+(`norm_name`, 5), `UnetUpBlock` (6), `UnetrBasicBlock`/`UnetrUpBlock` (5), `UnetrPrUpBlock` (7), with
+their aliases and modules (`monai.networks.nets.unet.UNet`, ...). Their defaults build no BatchNorm, so
+a call without the parameter is left alone. Those whose default builds BatchNorm get the default
+restated with the key when the parameter is absent: `SegResNetDS`/`SegResNetDS2` and `DenseNet`
+(`norm="batch"`), `DenseNet121`/`169`/`201`/`264` (the same, through `**kwargs`), `ResNetBlock`/
+`ResNetBottleneck`, `EfficientNetBN`/`EfficientNetBNFeatures`/`EfficientNetEncoder`/`EfficientNet`
+(`("batch", {"eps": 1e-3, "momentum": 0.01, "track_running_stats": False})`), `HighResNet`/`HighResBlock`
+(`norm_type`, `("batch", {"affine": True, ...})`), `PatchDiscriminator`/`MultiScalePatchDiscriminator`
+and the block `SimpleASPP` (`"BATCH"`); a call with `**kwargs` that may carry the spec is BN005. A
+subclass's `super().__init__(...)` (or `Parent.__init__(self, ...)`) is read like a call of the parent,
+and a module-level subclass without an `__init__` is called like it (mmcv's `ConvModule` too).
+`scripts/verify_norm_factories.py` checks each entry against monai 1.6.1's source (parameter name,
+position, default; no BatchNorm in the class that the spec does not choose; no call that drops the spec
+on the way, such as `ResNet._make_layer`), and `--build` writes each as user code, runs the fix, builds
+it with monai 1.6.1: no layer tracks running stats, and where the forward pass is deterministic, vmap of
+the network (which fails before) matches a loop over the slices.
 """
 
 _BN004_DETAILS = """\
@@ -191,7 +220,13 @@ Reported, each with the same advice, because no argument works:
 - detectron2's `get_norm(norm, out_channels)` (`detectron2.layers`, `.batch_norm`) with `norm` one of
   `"BN"`, `"SyncBN"`, `"nnSyncBN"`, `"naiveSyncBN"`, `"naiveSyncBN_N"`: it calls the class with the
   channel count only. `"FrozenBN"` never updates its statistics and `"GN"`/`"LN"` have none, so those
-  are not reported; nor is a `norm` held in a name (detectron2's configs default to `"FrozenBN"`).
+  are not reported; nor is a `norm` held in a name (detectron2's configs default to `"FrozenBN"`);
+- MONAI networks some of whose BatchNorm layers no argument reaches, constructed or subclassed
+  (reported once, at the class statement): `ResNet` and `resnet10`-`resnet200` (`_make_layer` is
+  called without `norm`, so only the stem honours it), `HoVerNet` (its decoders), `FlexibleUNet`
+  (its encoder), and `ResNetFeatures`/`ResNetEncoder`, `AttentionUnet`, `VNet`, `AHNet`, `RegUNet`/
+  `LocalNet`/`GlobalNet`, `SENet`, `SENet154`, `SEResNet50`/`101`/`152`, `SEResNext50`/`101` (hard-wired
+  `Norm.BATCH`). Built with monai 1.6.1 and the spec fixed, they keep between 9 and 202 tracking layers.
 
 [`bn_codemod/model_classes.py`](../bn_codemod/model_classes.py) holds these tables;
 `scripts/verify_model_classes.py` checks them against timm 1.0.31, pretrainedmodels 0.7.4 and
@@ -405,7 +440,8 @@ RULES: dict[str, Rule] = {
             what_it_does=(
                 "Finds a BatchNorm-family class used as a value that builds layers: a keyword "
                 "argument (norm_layer=nn.BatchNorm2d), an assignment, a default parameter value, a "
-                "list element or dict value, a return value, or functools.partial(nn.BatchNorm2d, ...); "
+                "list element or dict value, a return value, or functools.partial(nn.BatchNorm2d, ...) "
+                "(MONAI's Norm[Norm.BATCH, d] is such a class); "
                 "also the elements of a factory table: a tuple of norm classes in a local name that is "
                 "only ever indexed and called right away (types = (nn.BatchNorm1d, nn.BatchNorm2d) with "
                 "types[dim - 1] called on the channels), or a tuple literal indexed and called. A table "
@@ -447,7 +483,13 @@ RULES: dict[str, Rule] = {
                 "get_norm_layer(\"batch\" | Norm.BATCH | (\"batch\", {...}), ...) gets "
                 "(\"batch\", {\"track_running_stats\": False}), and mmcv's build_norm_layer(cfg, ...) and "
                 "ConvModule(..., norm_cfg=cfg) with cfg a dict(type=\"BN\", ...) or {\"type\": \"BN\", ...} "
-                "(BN, BN1d, BN2d, BN3d, SyncBN) get track_running_stats=False in the dict."
+                "(BN, BN1d, BN2d, BN3d, SyncBN) get track_running_stats=False in the dict. MONAI's "
+                "networks and blocks whose spec reaches every norm layer (UNet(norm=Norm.BATCH), "
+                "Convolution, ADN, ResidualUnit, DynUNet(norm_name=\"batch\"), UNETR, SwinUNETR, "
+                "BasicUNet, SegResNet, ...) get the same fix in their spec, called directly or from a "
+                "subclass; those whose default builds BatchNorm (DenseNet121, SegResNetDS, "
+                "EfficientNetBN, HighResNet, PatchDiscriminator, ...) get the default restated with the "
+                "key when the spec is absent."
             ),
             why=(
                 "The builder's default norm layer tracks running statistics. " + _WHY_TRACKING
@@ -480,7 +522,9 @@ RULES: dict[str, Rule] = {
                 "efficientnet_pytorch's EfficientNet (also from_name/from_pretrained); and a subclass "
                 "of a fixable torchvision class whose __init__ never calls the parent's; detectron2's "
                 "get_norm(\"BN\", c) (also SyncBN, nnSyncBN, naiveSyncBN, naiveSyncBN_N), which calls the "
-                "layer with the channel count only."
+                "layer with the channel count only; MONAI networks some of whose BatchNorm no argument "
+                "reaches (ResNet and resnet10-200, HoVerNet, FlexibleUNet, AttentionUnet, VNet, AHNet, "
+                "RegUNet, SENet and SEResNet*), constructed or subclassed."
             ),
             why=(
                 "An added norm_layer would be ignored or raise, and with pretrained weights the strict "
@@ -503,7 +547,8 @@ RULES: dict[str, Rule] = {
                 "norm_layer) may be set by **kwargs, by *args covering its positional slot, or by a "
                 "value other than a literal True or False (a name, an expression, or a non-bool "
                 "literal such as 1); likewise a MONAI or mmcv norm spec whose dict sets "
-                "track_running_stats to such a value or unpacks **kwargs."
+                "track_running_stats to such a value or unpacks **kwargs, and a MONAI network whose "
+                "default norm is batch called with **kwargs that may carry its spec."
             ),
             why=(
                 "If the value ends up True, the layer fails under torch.func.vmap in train mode; "
