@@ -159,6 +159,8 @@ MONAI_NETWORKS: tuple[NormFactory, ...] = (
     _monai_spec("classifier", ("Discriminator", "Critic"), "norm", 6),
     _monai_spec("regressor", ("Regressor",), "norm", 7),
     _monai_spec("generator", ("Generator",), "norm", 7),
+    _monai_spec("dints", ("DiNTS",), "norm_name", 4),
+    _monai_spec("dints", ("TopologyInstance", "TopologySearch"), "norm_name", 7),
     _monai_spec("convolutions", ("Convolution",), "norm", 7, package=_MONAI_BLOCKS),
     _monai_spec("convolutions", ("ResidualUnit",), "norm", 8, package=_MONAI_BLOCKS),
     _monai_spec("acti_norm", ("ADN",), "norm", 3, package=_MONAI_BLOCKS),

@@ -407,6 +407,12 @@ MONAI_BUILDS: dict[str, tuple[str, tuple[int, ...] | None]] = {
     "Discriminator": ("(1, 16, 16), (4, 8), (2, 2), dropout=0.0, norm='batch'", (2, 1, 16, 16)),
     "Regressor": ("(1, 16, 16), (2,), (4, 8), (2, 2), norm='batch'", (2, 1, 16, 16)),
     "Generator": ("(16,), (4, 4, 4), (8, 4), (2, 2), norm='batch'", (2, 16)),
+    "DiNTS": (
+        "nets.TopologyInstance(channel_mul=0.5, num_blocks=2, num_depths=2, spatial_dims=2, norm_name='batch'), 1, 2, "
+        "spatial_dims=2, norm_name='batch'",
+        (2, 1, 16, 16),
+    ),
+    "TopologyInstance": ("channel_mul=0.5, num_blocks=2, num_depths=2, spatial_dims=2, norm_name='batch'", None),
     "Convolution": ("2, 1, 4, norm='batch'", (2, 1, 8, 8)),
     "ResidualUnit": ("2, 1, 4, norm='batch'", (2, 1, 8, 8)),
     "ADN": ("'NA', 4, norm='batch', norm_dim=2", (2, 4, 8, 8)),
@@ -466,11 +472,18 @@ def build_monai_networks() -> None:
             fail(f"{qualified}: no build case")
             continue
         arguments, shape = MONAI_BUILDS[name]
-        user_code = f"from monai.networks.layers import Norm\nfrom {package} import {name}\nnet = {name}({arguments})\n"
+        user_code = (
+            f"from monai.networks import nets\nfrom monai.networks.layers import Norm\nfrom {package} import {name}\n"
+            f"net = {name}({arguments})\n"
+        )
         fixed_code, findings = fix_source(user_code)
         codes = sorted({f.code for f in findings})
         original: dict = {}
-        exec(user_code, original)
+        try:
+            exec(user_code, original)
+        except Exception as error:  # a wrong build case, reported like a mismatch
+            fail(f"{qualified}: {arguments} does not build: {type(error).__name__}: {error}")
+            continue
         if _tracking_layers(original["net"]) == 0:
             fail(f"{qualified}: {arguments} builds no layer tracking running stats")
             continue
