@@ -166,7 +166,7 @@ their spec parameter, given by keyword or at its position: `UNet`/`Unet` (`norm`
 `BasicUNet` (5), `BasicUNetPlusPlus` (6), `DynUNet` (`norm_name`, 8), `UNETR` (`norm_name`, 8),
 `SwinUNETR` (`norm_name`, 9), `SegResNet` (6), `SegResNetVAE` (10), `AutoEncoder` (12),
 `VarAutoEncoder` (13), `Classifier` (7), `Discriminator`/`Critic` (6), `Regressor` (7), `Generator` (7),
-and the blocks `Convolution` (7), `ResidualUnit` (8), `ADN` (3), `UnetBasicBlock`/`UnetResBlock`
+`DiNTS` (`norm_name`, 4), `TopologyInstance`/`TopologySearch` (`norm_name`, 7), and the blocks `Convolution` (7), `ResidualUnit` (8), `ADN` (3), `UnetBasicBlock`/`UnetResBlock`
 (`norm_name`, 5), `UnetUpBlock` (6), `UnetrBasicBlock`/`UnetrUpBlock` (5), `UnetrPrUpBlock` (7), with
 their aliases and modules (`monai.networks.nets.unet.UNet`, ...). Their defaults build no BatchNorm, so
 a call without the parameter is left alone. Those whose default builds BatchNorm get the default
