@@ -175,7 +175,10 @@ restated with the key when the parameter is absent: `SegResNetDS`/`SegResNetDS2`
 `ResNetBottleneck`, `EfficientNetBN`/`EfficientNetBNFeatures`/`EfficientNetEncoder`/`EfficientNet`
 (`("batch", {"eps": 1e-3, "momentum": 0.01, "track_running_stats": False})`), `HighResNet`/`HighResBlock`
 (`norm_type`, `("batch", {"affine": True, ...})`), `PatchDiscriminator`/`MultiScalePatchDiscriminator`
-and the block `SimpleASPP` (`"BATCH"`); a call with `**kwargs` that may carry the spec is BN005. A
+and the block `SimpleASPP` (`"BATCH"`); a call with `**kwargs` that may carry the spec is BN005. Unlike
+torchvision's builders, a call with `pretrained=True` (EfficientNetBN's default) is fixed: MONAI's
+loaders copy only the keys the network has, so the weights still load; the pretrained running
+statistics are dropped, as the runtime patch would drop them. A
 subclass's `super().__init__(...)` (or `Parent.__init__(self, ...)`) is read like a call of the parent,
 and a module-level subclass without an `__init__` is called like it (mmcv's `ConvModule` too).
 `scripts/verify_norm_factories.py` checks each entry against monai 1.6.1's source (parameter name,
