@@ -336,6 +336,23 @@ def _defining_module(source: Source, names: tuple[str, ...]) -> tuple[ast.Module
     raise LookupError(names)
 
 
+def loads_only_own_keys(tree: ast.Module) -> bool:
+    """The module's _load_state_dict loads back the network's own state_dict with pretrained values copied in,
+    so keys the fixed network lacks (running_mean, ...) are never asked for."""
+    loader = binds(tree, "_load_state_dict")
+    if not isinstance(loader, ast.FunctionDef):
+        return False
+    own = {
+        target.id
+        for node in ast.walk(loader)
+        if isinstance(node, ast.Assign) and ast.unparse(node.value) == "model.state_dict()"
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    loads = [c for c in calls(loader) if ast.unparse(c.func) == "model.load_state_dict"]
+    return bool(loads) and all(len(c.args) == 1 and ast.unparse(c.args[0]) in own for c in loads)
+
+
 def check_monai_network(source: Source, factory) -> None:
     """Signature and default as the table says; for a fix, no BatchNorm in its module that the spec does not choose
     and no call that drops the spec; for BN004, the evidence that some BatchNorm is out of the spec's reach."""
@@ -386,6 +403,8 @@ def check_monai_network(source: Source, factory) -> None:
     wired = hard_wired_batchnorm(definition) + dropped
     if wired:
         fail(f"{name}: BatchNorm the spec does not choose: {wired[0]}")
+    if "pretrained" in names and not loads_only_own_keys(tree):
+        fail(f"{name}: pretrained weights may not load once the running stats are gone")
     print(f"checked {name}: {factory.keyword} at {factory.positional_index}, default {default and ast.unparse(default)}")
 
 
