@@ -103,6 +103,9 @@ MONAI's `Norm[Norm.BATCH, d]` (or `Norm["batch", d]`, `Norm.SYNCBATCH`; `Norm` f
 exactly like the class, so `norm_type = Norm[Norm.BATCH, spatial_dims]`, `norm_layer=Norm[Norm.BATCH, 2]`
 and a parameter default become `partial(Norm[...], track_running_stats=False)`, `partial(Norm[...], ...)`
 gets the keyword, a positional argument is reported, and `isinstance(m, Norm[Norm.BATCH, 2])` is left alone.
+Like a factory table, a name it is bound to (or a parameter it is the default of) must be only ever called
+to be fixed: MONAI's own `SEResNet50` and `AHNet` also pass theirs to `isinstance(m, norm_type)` (or store it
+and do so later), where a `partial` raises `TypeError`, so such a binding is reported without a fix.
 """
 
 _BN003_DETAILS = """\

@@ -159,7 +159,9 @@ class NormSpecs(Family):
         norm_class = self.monai_norm_class(original)
         if norm_class is None:
             return updated
-        return self.visitor.factories.reference_class(original, updated, norm_class)
+        # Only fixed where every use of a name it is bound to calls it: MONAI's SEResNet50 and AHNet put theirs
+        # in isinstance(m, norm_type), which a partial would make raise TypeError.
+        return self.visitor.factories.reference_class(original, updated, norm_class, only_called=True)
 
     def monai_norm_class(self, subscript: cst.BaseExpression) -> Optional[NormClass]:
         """The norm class that MONAI's `Norm[Norm.BATCH, d]` / `Norm["batch", d]` is, else None."""
