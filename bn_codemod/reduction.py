@@ -233,7 +233,7 @@ def _hit_lines(source: str, tree: ast.Module, lines: list[str], extra_classes: S
     followed: set[tuple[str, bool, int, int]] = set()  # (name, unpacked, first line, last line)
     # Likewise a name bound to a subscript (MONAI's `norm_type = Norm[Norm.BATCH, 2]`, or a parameter with
     # that default): norm_specs.py fixes it only when every other mention is a call, `norm_type(c)`.
-    pending = _subscript_parameters(tree, hits)
+    pending = _subscript_parameters(tree, hits) if "monai.networks" in libraries else set()  # only MONAI's Norm
     while True:
         found, pending = pending, set()
         for statement, function in simple:

@@ -91,7 +91,7 @@ class Factories(Family):
         whose mentions are in `used_in`, when it is assigned or a parameter's default."""
         if value is not None:
             self._factory_positions.add(id(value))
-            if used_in is not None:
+            if used_in is not None and isinstance(value, cst.Subscript):  # only MONAI's Norm[...] is checked
                 self._bound_to[id(value)] = (used_in, name)
 
     def mark_all(self, values: Iterable[cst.BaseExpression]) -> None:
