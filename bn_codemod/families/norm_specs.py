@@ -1,6 +1,8 @@
-"""BN001/BN003/BN004/BN005: norm layers that libraries build from a spec (norm_factories.py): MONAI's
-get_norm_layer("batch", ...) and Norm[Norm.BATCH, 2](...), mmcv's build_norm_layer(dict(type="BN"), ...) and
-ConvModule(norm_cfg=...), detectron2's get_norm("BN", ...).
+"""BN001/BN002/BN003/BN004/BN005: norm layers that libraries build from a spec (norm_factories.py): MONAI's
+get_norm_layer("batch", ...), Norm[Norm.BATCH, 2] called or used as a value, and its networks and blocks
+(UNet(norm=...), DenseNet121() whose default is batch, AttentionUnet with BatchNorm out of reach), called or
+subclassed; mmcv's build_norm_layer(dict(type="BN"), ...) and ConvModule(norm_cfg=...); detectron2's
+get_norm("BN", ...).
 
 Only specs written at the call are read: a name or a config built elsewhere is not followed.
 """
@@ -38,7 +40,7 @@ _EMPTY = cst.Module([])
 class NormSpecs(Family):
     def __init__(self, visitor: BatchNormVisitor) -> None:
         super().__init__(visitor)
-        self.factories: dict[str, NormFactory] = dict(NORM_FACTORY_BY_QUALNAME)
+        self.norm_factories: dict[str, NormFactory] = dict(NORM_FACTORY_BY_QUALNAME)
         self._classes: list[tuple[cst.ClassDef, Optional[str]]] = []  # each class, and its factory parent's name
 
     # Subclasses of a library class that takes a spec (`class Net(UNet)`), dispatched by the visitor.
@@ -48,18 +50,18 @@ class NormSpecs(Family):
         for statement in module.body:
             if isinstance(statement, cst.ClassDef) and not defines_init(statement):
                 parent = self._factory_parent(statement)
-                if parent is not None and self.factories[parent].kind != MONAI_HARD_WIRED:
+                if parent is not None and self.norm_factories[parent].kind != MONAI_HARD_WIRED:
                     local = f"{LOCAL_CLASS_PREFIX}{statement.name.value}"
                     self.visitor.scopes[0].bindings[statement.name.value] = local
-                    self.factories[local] = self.factories[parent]
+                    self.norm_factories[local] = self.norm_factories[parent]
 
     def visit_class(self, node: cst.ClassDef) -> None:
         self._classes.append((node, self._factory_parent(node)))
 
     def leave_class(self, node: cst.ClassDef) -> None:
         _, parent = self._classes.pop()
-        if parent is not None and self.factories[parent].kind == MONAI_HARD_WIRED:
-            builds = self.factories[parent].builds
+        if parent is not None and self.norm_factories[parent].kind == MONAI_HARD_WIRED:
+            builds = self.norm_factories[parent].builds
             message = f"{node.name.value} subclasses {parent.rsplit('.', 1)[-1]}, which builds {builds}; {RUNTIME_ADVICE}"
             self.visitor.report(node.name, "BN004", message)
 
@@ -75,7 +77,7 @@ class NormSpecs(Family):
             offset = 1  # the explicit form passes self first
         else:
             return None
-        factory = self.factories[parent]
+        factory = self.norm_factories[parent]
         if factory.kind == MONAI_HARD_WIRED:
             return updated  # reported once, at the class statement
         return self._apply(original, updated, f"{parent.rsplit('.', 1)[-1]}.__init__ in {node.name.value}", factory, offset)
@@ -83,12 +85,12 @@ class NormSpecs(Family):
     def _factory_parent(self, node: cst.ClassDef) -> Optional[str]:
         for base in node.bases:
             qualified = resolve(base.value, self.visitor.scopes)
-            if qualified in self.factories:
+            if qualified in self.norm_factories:
                 return qualified
         return None
 
     def leave_call(self, original: cst.Call, updated: cst.Call, callee: str) -> Optional[cst.Call]:
-        factory = self.factories.get(callee)
+        factory = self.norm_factories.get(callee)
         if factory is None:
             return None
         if factory.kind == MONAI_HARD_WIRED:
