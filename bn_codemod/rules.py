@@ -154,6 +154,19 @@ spec is written at the call (the table is [`bn_codemod/norm_factories.py`](../bn
   alone. The model classes of mmdet/mmseg (`ResNet(norm_cfg=...)`, ...) are not in the table yet.
   `ConvModule(..., efficient_conv_bn_eval=True)` enables its fused eval path only for a tracking
   BatchNorm: after the fix it falls back to the plain path (no error, no speed-up).
+- torch_geometric's string norm registry (`torch_geometric.nn`, `.models`, `.conv`): `MLP` (whose
+  default is `norm="batch_norm"`), `GCN`, `GraphSAGE`, `GIN`, `GAT`, `PNA`, `EdgeCNN` (default `None`)
+  and `GPSConv` (default `"batch_norm"`) with `norm` naming a tracking class as `normalization_resolver`
+  reads it (lower-cased, `-`, `_` and spaces dropped: `"batch_norm"`, `"BatchNorm"`, `"batch"`,
+  `"Batch-Norm"`, ... and `HeteroBatchNorm`, `DiffGroupNorm` likewise) get
+  `norm_kwargs={"track_running_stats": False}`, or the key in a literal `norm_kwargs` dict
+  (`None` replaced, a literal `True` flipped); pyg hands `norm_kwargs` to every norm layer it builds,
+  GIN's and EdgeCNN's inner MLPs included. `MLP(..., batch_norm=True)` (deprecated, overriding `norm`)
+  gets `batch_norm_kwargs={...}` instead; `MLP([a, b])` and `MLP(..., num_layers=1)` build no norm
+  layer and are left alone. `normalization_resolver("batch_norm", c)` itself gets
+  `track_running_stats=False`. A `norm_kwargs` that is not a literal dict, or unpacks `**`, is BN005;
+  `allow_single_element=True` (it needs running stats) is BN004. `norm=BatchNorm(c)`, a layer, is
+  BN001's at its constructor.
 
 Only calls whose callee resolves through the file's imports into the library count: a function of
 your own called with `norm="batch"` or `norm_cfg=dict(type="BN")` is never touched. A spec held in a
@@ -162,7 +175,12 @@ requires_grad=True)` in a `model = dict(...)` tree are data, not calls). A dict 
 non-literal or unpacks `**` is BN005. `scripts/verify_norm_factories.py` checks the table against
 monai 1.6.1, mmcv and detectron2's sources (names, parameter positions, the registry entries, that the
 dict reaches the layer), and with `--build` builds each rewritten MONAI spec with monai 1.6.1 on torch
-2.13.0: none tracks running stats, and each runs under `torch.func.vmap` like a loop.
+2.13.0: none tracks running stats, and each runs under `torch.func.vmap` like a loop. It checks the
+torch_geometric entries against torch_geometric 2.8.1 (the resolver's normalisation and the names it
+accepts for each tracking class, parameters, defaults, that `norm_kwargs` reaches every resolver call),
+and `--build-pyg` rewrites 15 user-style calls with bn-codemod and builds them with torch_geometric
+2.8.1: 2 to 10 running-stat buffers each before, none after, and train-mode vmap matches a loop; the
+BN004 ones (GENConv, CGConv, Polynormer) fail under vmap and run after the runtime patch.
 
 MONAI's networks and blocks that hand their spec to every norm layer they build take the same fix in
 their spec parameter, given by keyword or at its position: `UNet`/`Unet` (`norm`, position 9),
@@ -233,6 +251,10 @@ Reported, each with the same advice, because no argument works:
   (its encoder), and `ResNetFeatures`/`ResNetEncoder`, `AttentionUnet`, `VNet`, `AHNet`, `RegUNet`/
   `LocalNet`/`GlobalNet`, `SENet`, `SENet154`, `SEResNet50`/`101`/`152`, `SEResNext50`/`101` (hard-wired
   `Norm.BATCH`). Built with monai 1.6.1 and the spec fixed, they keep between 9 and 202 tracking layers.
+- torch_geometric's `GENConv(..., norm="batch")` (its default): its own MLP builds
+  `BatchNorm1d(channels, affine=True)` for exactly `"batch"`, with no way to pass an argument; likewise
+  `CGConv(..., batch_norm=True)` and `Polynormer(..., post_bn=True)` (its default); and a pyg spec whose
+  `norm_kwargs` sets `allow_single_element` (which requires running stats).
 
 [`bn_codemod/model_classes.py`](../bn_codemod/model_classes.py) holds these tables;
 `scripts/verify_model_classes.py` checks them against timm 1.0.31, pretrainedmodels 0.7.4 and
@@ -489,7 +511,11 @@ RULES: dict[str, Rule] = {
                 "get_norm_layer(\"batch\" | Norm.BATCH | (\"batch\", {...}), ...) gets "
                 "(\"batch\", {\"track_running_stats\": False}), and mmcv's build_norm_layer(cfg, ...) and "
                 "ConvModule(..., norm_cfg=cfg) with cfg a dict(type=\"BN\", ...) or {\"type\": \"BN\", ...} "
-                "(BN, BN1d, BN2d, BN3d, SyncBN) get track_running_stats=False in the dict. MONAI's "
+                "(BN, BN1d, BN2d, BN3d, SyncBN) get track_running_stats=False in the dict; "
+                "torch_geometric's MLP (batch_norm by default), GCN, GraphSAGE, GIN, GAT, PNA, EdgeCNN "
+                "and GPSConv with norm=\"batch_norm\" (any spelling pyg's resolver accepts) get "
+                "norm_kwargs={\"track_running_stats\": False}, and normalization_resolver(\"batch_norm\", "
+                "c) gets track_running_stats=False. MONAI's "
                 "networks and blocks whose spec reaches every norm layer (UNet(norm=Norm.BATCH), "
                 "Convolution, ADN, ResidualUnit, DynUNet(norm_name=\"batch\"), UNETR, SwinUNETR, "
                 "BasicUNet, SegResNet, ...) get the same fix in their spec, called directly or from a "
@@ -528,9 +554,11 @@ RULES: dict[str, Rule] = {
                 "efficientnet_pytorch's EfficientNet (also from_name/from_pretrained); and a subclass "
                 "of a fixable torchvision class whose __init__ never calls the parent's; detectron2's "
                 "get_norm(\"BN\", c) (also SyncBN, nnSyncBN, naiveSyncBN, naiveSyncBN_N), which calls the "
-                "layer with the channel count only; MONAI networks some of whose BatchNorm no argument "
-                "reaches (ResNet and resnet10-200, HoVerNet, FlexibleUNet, AttentionUnet, VNet, AHNet, "
-                "RegUNet, SENet and SEResNet*), constructed or subclassed."
+                "layer with the channel count only; torch_geometric's GENConv with norm=\"batch\" (its "
+                "default), CGConv(batch_norm=True) and Polynormer (post_bn=True by default); MONAI "
+                "networks some of whose BatchNorm no argument reaches (ResNet and resnet10-200, HoVerNet, "
+                "FlexibleUNet, AttentionUnet, VNet, AHNet, RegUNet, SENet and SEResNet*), constructed or "
+                "subclassed."
             ),
             why=(
                 "An added norm_layer would be ignored or raise, and with pretrained weights the strict "
@@ -553,8 +581,10 @@ RULES: dict[str, Rule] = {
                 "norm_layer) may be set by **kwargs, by *args covering its positional slot, or by a "
                 "value other than a literal True or False (a name, an expression, or a non-bool "
                 "literal such as 1); likewise a MONAI or mmcv norm spec whose dict sets "
-                "track_running_stats to such a value or unpacks **kwargs, and a MONAI network whose "
-                "default norm is batch called with **kwargs that may carry its spec."
+                "track_running_stats to such a value or unpacks **kwargs, a torch_geometric model "
+                "building BatchNorm whose norm_kwargs is not a literal dict (or whose norm may come "
+                "from **kwargs while its default is batch_norm), and a MONAI network whose default norm "
+                "is batch called with **kwargs that may carry its spec."
             ),
             why=(
                 "If the value ends up True, the layer fails under torch.func.vmap in train mode; "

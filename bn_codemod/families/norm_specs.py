@@ -2,13 +2,16 @@
 get_norm_layer("batch", ...), Norm[Norm.BATCH, 2] called or used as a value, and its networks and blocks
 (UNet(norm=...), DenseNet121() whose default is batch, AttentionUnet with BatchNorm out of reach), called or
 subclassed; mmcv's build_norm_layer(dict(type="BN"), ...) and ConvModule(norm_cfg=...); detectron2's
-get_norm("BN", ...).
+get_norm("BN", ...); torch_geometric's norm="batch_norm" of MLP (its default), the BasicGNN models and
+GPSConv, normalization_resolver("batch_norm", ...); GENConv's norm="batch", CGConv(batch_norm=True) and
+Polynormer(post_bn=True), which only the runtime patch fixes.
 
 Only specs written at the call are read: a name or a config built elsewhere is not followed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Optional
 
 import libcst as cst
@@ -23,6 +26,13 @@ from ..norm_factories import (
     MONAI_NORM_FACTORY,
     MONAI_TRACKING_NAMES,
     NORM_FACTORY_BY_QUALNAME,
+    PYG_FIXED,
+    PYG_MLP_LEGACY,
+    PYG_MLP_NAMES,
+    PYG_NAME,
+    PYG_NORM_KWARGS,
+    PYG_RESOLVER,
+    PYG_TRACKING_SLOT,
     NormFactory,
 )
 from ..scopes import resolve
@@ -35,6 +45,7 @@ if TYPE_CHECKING:
     from ..visitor import BatchNormVisitor
 
 _EMPTY = cst.Module([])
+_PYG_KINDS = (PYG_NAME, PYG_RESOLVER, PYG_FIXED)
 
 
 class NormSpecs(Family):
@@ -85,14 +96,16 @@ class NormSpecs(Family):
     def _factory_parent(self, node: cst.ClassDef) -> Optional[str]:
         for base in node.bases:
             qualified = resolve(base.value, self.visitor.scopes)
-            if qualified in self.norm_factories:
-                return qualified
+            if qualified in self.norm_factories and self.norm_factories[qualified].kind not in _PYG_KINDS:
+                return qualified  # (a subclass of a pyg model is not followed: _pyg_call reads calls only)
         return None
 
     def leave_call(self, original: cst.Call, updated: cst.Call, callee: str) -> Optional[cst.Call]:
         factory = self.norm_factories.get(callee)
         if factory is None:
             return None
+        if factory.kind in _PYG_KINDS:
+            return self._pyg_call(original, updated, factory, callee)
         if factory.kind == MONAI_HARD_WIRED:
             self._report_hard_wired(original, callee, factory)
             return updated
@@ -260,10 +273,197 @@ class NormSpecs(Family):
             fixable=True,
         )
 
+    # torch_geometric: a string spec looked up by normalization_resolver (norm_factories.py) -----------------
+
+    def _pyg_call(self, original: cst.Call, updated: cst.Call, factory: NormFactory, callee: str) -> cst.Call:
+        if factory.kind == PYG_RESOLVER:
+            return self._pyg_resolver(original, updated, callee)
+        short = callee.rsplit(".", 1)[-1]
+        kwargs_index = None if factory.positional_index is None else factory.positional_index + 1
+        legacy = find_slot(original.args, PYG_MLP_LEGACY[0], None) if callee in PYG_MLP_NAMES else None
+        if legacy is not None and not legacy.absent and not legacy.maybe:
+            # MLP(batch_norm=<bool>) replaces norm= and norm_kwargs= (a value that is not a bool is ignored)
+            flag = original.args[legacy.arg_index].value
+            value = literal_value(flag)
+            if value is False:
+                return updated
+            if value is UNKNOWN and describe_non_bool(flag) == "a value that is not a literal":
+                self.visitor.report(
+                    original,
+                    "BN005",
+                    f"{short}: batch_norm (deprecated) is set to a value that is not a literal; if True, it builds "
+                    f"torch_geometric BatchNorm layers from {PYG_MLP_LEGACY[1]}, whatever norm= says",
+                )
+                return updated
+            if value is True:
+                what = f"{short}: batch_norm=True (deprecated)"
+                return self._pyg_norm_kwargs(original, updated, factory, "batch_norm", '"', what, PYG_MLP_LEGACY[1], None)
+        if callee in PYG_MLP_NAMES and _pyg_mlp_has_no_norm_layer(original.args):
+            return updated
+        slot = find_slot(original.args, factory.keyword, factory.positional_index)
+        if (slot.absent or slot.maybe) and not factory.default_spec:
+            return updated  # the default builds no tracking layer; a spec in **kwargs is not followed
+        spec = cst.parse_expression(factory.default_spec) if slot.absent or slot.maybe else original.args[slot.arg_index].value
+        name = string_literal(spec)
+        if name is None and factory.kind == PYG_FIXED and literal_value(spec) is True:
+            name = "True"  # CGConv(batch_norm=True), Polynormer(post_bn=True)
+        if name is None:
+            return updated  # a layer instance (BN001 at its constructor), None, or a name that is not followed
+        tracks = name in factory.tracking_specs if factory.kind == PYG_FIXED else normalize_pyg_name(name) in PYG_TRACKING_SLOT
+        if not tracks:
+            return updated
+        default = f"{factory.keyword}={factory.default_spec} (the default)"
+        if slot.maybe:
+            self.visitor.report(
+                original,
+                "BN005",
+                f"{short}: {factory.keyword} {slot.reason}, and {default} builds layers that track running stats",
+            )
+            return updated
+        given = _EMPTY.code_for_node(spec)
+        what = f"{short}: {default if slot.absent else f'{factory.keyword}={given}'}"
+        if factory.kind == PYG_FIXED:
+            self.visitor.report(
+                original,
+                "BN004",
+                f"{what} builds {factory.builds} layers with the channel count only, so no argument reaches them; "
+                f"{RUNTIME_ADVICE}",
+            )
+            return updated
+        quote = "'" if not slot.absent and spec.value.startswith("'") else '"'  # the file's, not pyg's
+        return self._pyg_norm_kwargs(original, updated, factory, name, quote, what, PYG_NORM_KWARGS, kwargs_index)
+
+    def _pyg_norm_kwargs(
+        self,
+        original: cst.Call,
+        updated: cst.Call,
+        factory: NormFactory,
+        name: str,
+        quote: str,
+        what: str,
+        keyword: str,
+        index: Optional[int],
+    ) -> cst.Call:
+        """norm_kwargs gets "track_running_stats": False, which every layer the models resolve receives."""
+        layer = PYG_TRACKING_SLOT[normalize_pyg_name(name)][0]
+        factory = dataclasses.replace(factory, builds=f"torch_geometric {layer}")
+        slot = find_slot(original.args, keyword, index)
+        if slot.maybe:
+            self.visitor.report(original, "BN005", f"{what}: {TRACKING_KEYWORD} {slot.reason} (in {keyword})")
+            return updated
+        given = None if slot.absent else original.args[slot.arg_index].value
+        if given is None or literal_value(given) is None:
+            if not self._report_fix(original, what, factory):
+                return updated
+            new_source = f"{{{quote}{TRACKING_KEYWORD}{quote}: False}}"
+            new_value: Optional[cst.BaseExpression] = cst.parse_expression(new_source)
+        else:
+            entries = (
+                _dict_literal_entries(given)
+                if isinstance(given, cst.Dict)
+                else _dict_call_entries(given)
+                if isinstance(given, cst.Call) and self._is_builtin_dict(given.func)
+                else None
+            )
+            if entries is None:
+                self.visitor.report(
+                    original,
+                    "BN005",
+                    f"{what}: {keyword} is not a dict literal or dict(...) call, so {TRACKING_KEYWORD} may be set "
+                    f"in it or not",
+                )
+                return updated
+            allow_single_element = entries[0].get("allow_single_element")
+            if allow_single_element is not None and literal_value(allow_single_element) is not False:
+                self.visitor.report(
+                    original,
+                    "BN004",
+                    f"{what}: allow_single_element needs {TRACKING_KEYWORD}=True, so no argument makes these "
+                    f"layers vmap-safe; {RUNTIME_ADVICE}",
+                )
+                return updated
+            new_value = self._config(original, given, factory, what, type_key=False)
+            if new_value is None:
+                return updated
+            new_source = _EMPTY.code_for_node(new_value)
+        if slot.absent:
+            self.visitor.record(original, "add-keyword", new_source, keyword=keyword)
+            return layout.append_keyword(updated, keyword, new_value)
+        action = "set-positional" if slot.positional else "set-keyword"
+        self.visitor.record(original, action, new_source, slot.arg_index, keyword=keyword)
+        new_args = list(updated.args)
+        new_args[slot.arg_index] = new_args[slot.arg_index].with_changes(value=new_value)
+        return updated.with_changes(args=new_args)
+
+    def _pyg_resolver(self, original: cst.Call, updated: cst.Call, callee: str) -> cst.Call:
+        """normalization_resolver("batch_norm", c, ...): the arguments after the query are the layer's own."""
+        if not original.args or original.args[0].keyword is not None or original.args[0].star:
+            return updated
+        name = string_literal(original.args[0].value)
+        if name is None or normalize_pyg_name(name) not in PYG_TRACKING_SLOT:
+            return updated
+        layer, position = PYG_TRACKING_SLOT[normalize_pyg_name(name)]
+        what = f"{callee.rsplit('.', 1)[-1]}({original.args[0].value.value}) builds a torch_geometric {layer}"
+        layer_args = original.args[1:]
+        allow = find_slot(layer_args, "allow_single_element", 5 if layer == "BatchNorm" else None)
+        if not allow.absent and not allow.maybe and literal_value(layer_args[allow.arg_index].value) is not False:
+            self.visitor.report(
+                original,
+                "BN004",
+                f"{what}: allow_single_element needs {TRACKING_KEYWORD}=True, so no argument makes it vmap-safe; "
+                f"{RUNTIME_ADVICE}",
+            )
+            return updated
+        slot = find_slot(layer_args, TRACKING_KEYWORD, position)
+        if slot.maybe:
+            self.visitor.report(original, "BN005", f"{what}: {TRACKING_KEYWORD} {slot.reason}")
+            return updated
+        fix = f"{what} that tracks running stats: pass {TRACKING_KEYWORD}=False"
+        if slot.absent:
+            if not self.visitor.report(original, "BN003", fix, fixable=True):
+                return updated
+            self.visitor.record(original, "add-keyword", "False")
+            return layout.append_keyword(updated, TRACKING_KEYWORD, cst.Name("False"))
+        index = slot.arg_index + 1
+        value = literal_value(original.args[index].value)
+        if value is UNKNOWN:
+            described = describe_non_bool(original.args[index].value)
+            self.visitor.report(original, "BN005", f"{what}: {TRACKING_KEYWORD} is set to {described}")
+            return updated
+        if value is not True or not self.visitor.report(original, "BN003", fix, fixable=True):
+            return updated
+        self.visitor.record(original, "set-positional" if slot.positional else "set-keyword", "False", index)
+        new_args = list(updated.args)
+        new_args[index] = new_args[index].with_changes(value=new_args[index].value.with_changes(value="False"))
+        return updated.with_changes(args=new_args)
+
     def _is_builtin_dict(self, func: cst.BaseExpression) -> bool:
         return isinstance(func, cst.Name) and func.value == "dict" and not any(
             "dict" in scope.bindings for scope in self.visitor.scopes
         )
+
+
+def _pyg_mlp_has_no_norm_layer(args) -> bool:
+    """MLP([a, b]) or MLP(..., num_layers=1) with plain_last=True (the default): one linear layer, no norm."""
+    plain_last = find_slot(args, "plain_last", None)
+    if plain_last.maybe or (not plain_last.absent and literal_value(args[plain_last.arg_index].value) is not True):
+        return False
+    channels = find_slot(args, "channel_list", 0)
+    if not channels.absent and not channels.maybe:
+        channel_list = args[channels.arg_index].value
+        if isinstance(channel_list, (cst.List, cst.Tuple)):
+            elements = channel_list.elements
+            return len(elements) == 2 and not any(isinstance(e, cst.StarredElement) for e in elements)
+    layers = find_slot(args, "num_layers", None)
+    if layers.absent or layers.maybe:
+        return False
+    count = args[layers.arg_index].value
+    return isinstance(count, cst.Integer) and count.evaluated_value == 1
+
+
+def normalize_pyg_name(name: str) -> str:
+    """torch_geometric.resolver.normalize_string: how normalization_resolver compares a name."""
+    return name.lower().replace("-", "").replace("_", "").replace(" ", "")
 
 
 def _dict_literal_entries(config: cst.Dict):
