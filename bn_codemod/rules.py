@@ -57,7 +57,9 @@ _BN001_DETAILS = """\
 - Library norm layers with the same flag: torch_geometric's `nn.BatchNorm` (position 4, it wraps a
   `BatchNorm1d`) and `nn.HeteroBatchNorm` (position 5, it updates its own statistics in place), and
   `nn.InstanceNorm` (does not track by default), checked against torch_geometric 2.8.1's source by
-  `scripts/verify_model_classes.py` and under vmap with the real package.
+  `scripts/verify_model_classes.py` and under vmap with the real package. `BatchNorm(c,
+  allow_single_element=True)` (or an `allow_single_element` that may be true) is BN004 and left as it
+  is: pyg raises ValueError for it without running stats.
 - MONAI's layer factory: `Norm[Norm.BATCH, 2]` (or `Norm["batch", 3]`, `Norm.SYNCBATCH`) is the
   class `BatchNorm2d` itself, so a call of it is read like `nn.BatchNorm2d(64)`:
   `track_running_stats=False` appended, or position 4 flipped. Only when `Norm` is imported from `monai.networks.layers` (or

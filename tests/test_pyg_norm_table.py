@@ -43,3 +43,27 @@ def test_each_row_names_one_class_in_every_module():
     for factory in PYG_NORM_FACTORIES:
         assert len({name.rsplit(".", 1)[-1] for name in factory.names}) == 1, factory.names
         assert all(name.startswith("torch_geometric.nn.") for name in factory.names)
+
+
+def test_batchnorm_with_allow_single_element_is_reported_because_the_fix_would_raise(monkeypatch):
+    """pyg's BatchNorm refuses allow_single_element=True without running stats (a ValueError at
+    construction, as the stand-in written from pyg 2.8.1's source does): BN004, the call kept as it is."""
+    import sys
+    from pathlib import Path
+
+    import pytest
+
+    from bn_codemod import fix_source
+
+    monkeypatch.syspath_prepend(str(Path(__file__).parent / "stand_ins"))
+    for name in [m for m in sys.modules if m == "torch_geometric" or m.startswith("torch_geometric.")]:
+        monkeypatch.delitem(sys.modules, name)
+    from torch_geometric.nn import BatchNorm
+
+    source = "from torch_geometric.nn import BatchNorm\n\nnorm = BatchNorm(8, allow_single_element=True)\n"
+    new_source, findings = fix_source(source)
+    assert new_source == source
+    assert [(f.code, f.line, f.column) for f in findings] == [("BN004", 3, 8)]
+    with pytest.raises(ValueError, match="allow_single_element"):
+        BatchNorm(8, allow_single_element=True, track_running_stats=False)
+    BatchNorm(8, allow_single_element=True)  # what the user wrote still builds

@@ -7,6 +7,8 @@ class BatchNorm(torch.nn.Module):
     def __init__(self, in_channels, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
                  allow_single_element=False, device=None):
         super().__init__()
+        if allow_single_element and not track_running_stats:
+            raise ValueError("'allow_single_element' requires 'track_running_stats' to be set to `True`")
         self.module = torch.nn.BatchNorm1d(in_channels, eps, momentum, affine, track_running_stats, device=device)
 
     def forward(self, x):
