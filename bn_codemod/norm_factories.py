@@ -15,6 +15,7 @@ from typing import Optional
 MONAI_SPEC = "monai"  # "batch" | Norm.BATCH | ("batch", {kwargs}): the dict is the layer's keyword arguments
 MMCV_CFG = "mmcv"  # dict(type="BN", **kwargs): every key but type/requires_grad is a keyword argument
 DETECTRON2_NAME = "detectron2"  # "BN": looked up and called with the channel count only, so no argument works
+MONAI_HARD_WIRED = "monai-hard-wired"  # a MONAI network some of whose BatchNorm layers no argument reaches
 PYG_NAME = "pyg"  # "batch_norm": pyg's normalization_resolver(norm, channels, **norm_kwargs) builds each layer
 PYG_RESOLVER = "pyg-resolver"  # normalization_resolver("batch_norm", *args, **kwargs): the call's own arguments
 PYG_FIXED = "pyg-fixed"  # "batch" or a True flag: compared as is, BatchNorm1d built with the channel count only
@@ -214,6 +215,105 @@ NAMES_BY_LIBRARY: dict[str, tuple[str, ...]] = {
     "mmcv": ("ConvModule", "build_norm_layer"),
     "monai.networks": ("BATCH", 'batch"', "batch'", 'Batch"', "Batch'"),
 }
+
+
+# --- MONAI networks and blocks (issue 14) ---------------------------------------------------------------
+# Constructors of monai.networks.nets / monai.networks.blocks that hand their norm spec to every norm layer
+# they build (checked by building each one with the rewritten spec: scripts/verify_norm_factories.py
+# --build), and networks whose BatchNorm layers are partly or wholly out of the spec's reach (BN004).
+_MONAI_NETS = "monai.networks.nets"
+_MONAI_BLOCKS = "monai.networks.blocks"
+_MONAI_BATCH = "BatchNorm1d/2d/3d"
+
+
+def _monai_names(module: str, aliases: tuple[str, ...], package: str) -> tuple[str, ...]:
+    """Every alias, as exported by the package and as bound in its defining module."""
+    return tuple(f"{where}.{alias}" for alias in aliases for where in (package, f"{package}.{module}"))
+
+
+def _monai_spec(
+    module: str, aliases: tuple[str, ...], keyword: str, index: Optional[int], default: str = "", package: str = _MONAI_NETS
+) -> NormFactory:
+    return NormFactory(
+        "monai", _monai_names(module, aliases, package), keyword, index, MONAI_SPEC, MONAI_TRACKING_NAMES, _MONAI_BATCH, default
+    )
+
+
+def _monai_hard_wired(module: str, aliases: tuple[str, ...], why: str) -> NormFactory:
+    return NormFactory("monai", _monai_names(module, aliases, _MONAI_NETS), "", None, MONAI_HARD_WIRED, (), why)
+
+
+_BATCH = '"batch"'
+_EFFICIENTNET_BATCH = '("batch", {"eps": 1e-3, "momentum": 0.01})'
+_DENSENET_VARIANT = ("DenseNet121", "DenseNet169", "DenseNet201", "DenseNet264")
+_SENET = (
+    ("SENet", "SEnet", "Senet"),
+    ("SENet154", "SEnet154", "Senet154", "senet154"),
+    *((f"SEResNet{d}", f"SEresnet{d}", f"Seresnet{d}", f"seresnet{d}") for d in (50, 101, 152)),
+    *((f"SEResNext{d}", f"SEResNeXt{d}", f"SEresnext{d}", f"Seresnext{d}", f"seresnext{d}") for d in (50, 101)),
+)
+MONAI_PARTLY_REACHED = "BatchNorm layers, some of which its norm argument never reaches"
+_HARD_WIRED = "BatchNorm layers that no argument reaches"
+
+MONAI_NETWORKS: tuple[NormFactory, ...] = (
+    # The spec reaches every norm layer; the default builds no BatchNorm.
+    _monai_spec("unet", ("UNet", "Unet"), "norm", 9),
+    _monai_spec("basic_unet", ("BasicUNet", "BasicUnet", "Basicunet", "basicunet"), "norm", 5),
+    _monai_spec(
+        "basic_unetplusplus", ("BasicUNetPlusPlus", "BasicUnetPlusPlus", "BasicunetPlusPlus", "basicunetplusplus"), "norm", 6
+    ),
+    _monai_spec("dynunet", ("DynUNet", "DynUnet", "Dynunet"), "norm_name", 8),
+    _monai_spec("unetr", ("UNETR",), "norm_name", 8),
+    _monai_spec("swin_unetr", ("SwinUNETR",), "norm_name", 9),
+    _monai_spec("segresnet", ("SegResNet",), "norm", 6),
+    _monai_spec("segresnet", ("SegResNetVAE",), "norm", 10),
+    _monai_spec("autoencoder", ("AutoEncoder",), "norm", 12),
+    _monai_spec("varautoencoder", ("VarAutoEncoder",), "norm", 13),
+    _monai_spec("classifier", ("Classifier",), "norm", 7),
+    _monai_spec("classifier", ("Discriminator", "Critic"), "norm", 6),
+    _monai_spec("regressor", ("Regressor",), "norm", 7),
+    _monai_spec("generator", ("Generator",), "norm", 7),
+    _monai_spec("dints", ("DiNTS",), "norm_name", 4),
+    _monai_spec("dints", ("TopologyInstance", "TopologySearch"), "norm_name", 7),
+    _monai_spec("convolutions", ("Convolution",), "norm", 7, package=_MONAI_BLOCKS),
+    _monai_spec("convolutions", ("ResidualUnit",), "norm", 8, package=_MONAI_BLOCKS),
+    _monai_spec("acti_norm", ("ADN",), "norm", 3, package=_MONAI_BLOCKS),
+    _monai_spec("dynunet_block", ("UnetBasicBlock", "UnetResBlock"), "norm_name", 5, package=_MONAI_BLOCKS),
+    _monai_spec("dynunet_block", ("UnetUpBlock",), "norm_name", 6, package=_MONAI_BLOCKS),
+    _monai_spec("unetr_block", ("UnetrBasicBlock", "UnetrUpBlock"), "norm_name", 5, package=_MONAI_BLOCKS),
+    _monai_spec("unetr_block", ("UnetrPrUpBlock",), "norm_name", 7, package=_MONAI_BLOCKS),
+    # The spec reaches every norm layer, and the default builds BatchNorm: restated with the key when absent.
+    _monai_spec("segresnet_ds", ("SegResNetDS", "SegResNetDS2"), "norm", 5, _BATCH),
+    _monai_spec("densenet", ("DenseNet", "Densenet"), "norm", 8, _BATCH),
+    *(_monai_spec("densenet", (name, f"Densenet{name[8:]}", f"densenet{name[8:]}"), "norm", None, _BATCH) for name in _DENSENET_VARIANT),
+    _monai_spec("resnet", ("ResNetBlock", "ResNetBottleneck"), "norm", 6, _BATCH),
+    _monai_spec("efficientnet", ("EfficientNetBN", "EfficientNetBNFeatures", "EfficientNetEncoder"), "norm", 6, _EFFICIENTNET_BATCH),
+    _monai_spec("efficientnet", ("EfficientNet",), "norm", 8, _EFFICIENTNET_BATCH),
+    _monai_spec("highresnet", ("HighResNet",), "norm_type", 3, '("batch", {"affine": True})'),
+    _monai_spec("highresnet", ("HighResBlock",), "norm_type", 5, '("batch", {"affine": True})'),
+    _monai_spec("patchgan_discriminator", ("PatchDiscriminator",), "norm", 7, '"BATCH"'),
+    _monai_spec("patchgan_discriminator", ("MultiScalePatchDiscriminator",), "norm", 8, '"BATCH"'),
+    _monai_spec("aspp", ("SimpleASPP",), "norm_type", 5, '"BATCH"', package=_MONAI_BLOCKS),
+    # Some norm layers are out of the spec's reach: ResNet._make_layer is called without norm, HoVerNet's
+    # decoders and FlexibleUNet's encoder build their own.
+    _monai_hard_wired("resnet", ("ResNet",), MONAI_PARTLY_REACHED),
+    *(_monai_hard_wired("resnet", (f"resnet{depth}",), MONAI_PARTLY_REACHED) for depth in (10, 18, 34, 50, 101, 152, 200)),
+    _monai_hard_wired("hovernet", ("HoVerNet", "HoVernet", "HoverNet", "Hovernet"), MONAI_PARTLY_REACHED),
+    _monai_hard_wired("flexible_unet", ("FlexibleUNet", "FlexUNet"), MONAI_PARTLY_REACHED),
+    # No norm argument at all.
+    _monai_hard_wired("resnet", ("ResNetFeatures", "ResNetEncoder"), _HARD_WIRED),
+    _monai_hard_wired("attentionunet", ("AttentionUnet",), _HARD_WIRED),
+    _monai_hard_wired("vnet", ("VNet",), _HARD_WIRED),
+    _monai_hard_wired("ahnet", ("AHNet", "AHnet", "Ahnet"), _HARD_WIRED),
+    _monai_hard_wired("regunet", ("RegUNet", "LocalNet", "GlobalNet"), _HARD_WIRED),
+    *(_monai_hard_wired("senet", aliases, _HARD_WIRED) for aliases in _SENET),
+)
+NORM_FACTORIES += MONAI_NETWORKS
+NORM_FACTORY_BY_QUALNAME.update((name, f) for f in MONAI_NETWORKS for name in f.names)
+# Found without a spec in the text: by the class's own name, in a file naming monai.networks.
+NAMES_BY_LIBRARY["monai.networks"] += tuple(
+    sorted({name.rsplit(".", 1)[-1] for f in MONAI_NETWORKS if f.default_spec or f.kind == MONAI_HARD_WIRED for name in f.names})
+)
 # torch_geometric: a call of MLP, GPSConv, GENConv, CGConv, Polynormer or normalization_resolver, or a norm=
 # keyword given a tracking spec starting in lower, upper or title case. pyg's own files name its classes and
 # 'batch' (a data key) all over: with the bare class names its tree (--check -j 1, min of 3) read 293 of 1336

@@ -232,6 +232,10 @@ def _hit_lines(source: str, tree: ast.Module, lines: list[str], extra_classes: S
     _simple_statements(tree.body, None, simple, compound)
     local_names: dict[int, set[str]] = {}  # id(function) -> its parameters and assigned names
     followed: set[tuple[str, bool, int, int]] = set()  # (name, unpacked, first line, last line)
+    # Likewise a name bound to a subscript (MONAI's `norm_type = Norm[Norm.BATCH, 2]`, or a parameter with
+    # that default): norm_specs.py fixes it only when every other mention is a call, `norm_type(c)`.
+    pending = _subscript_parameters(tree, hits) if "monai.networks" in libraries else set()  # only MONAI's Norm
+
     def may_be_a_table(iterable: ast.expr) -> bool:
         """Whether a loop's iterable names a norm class or a followed tuple/list: only then is it a table."""
         tables = {name for name, unpacked, _, _ in followed if not unpacked}
@@ -242,7 +246,7 @@ def _hit_lines(source: str, tree: ast.Module, lines: list[str], extra_classes: S
         )
 
     while True:
-        found: set[tuple[str, bool, int, int]] = set()
+        found, pending = pending, set()
         # A loop over a table (`for cls in types:`, `[n(c) for n in types]`) is read through every mention of
         # its variable in the function (factory_tables.py): kept too.
         for statement, function in compound:
@@ -256,8 +260,10 @@ def _hit_lines(source: str, tree: ast.Module, lines: list[str], extra_classes: S
                 continue
             text = "".join(lines[first - 1 : last])
             names = {(name, True) for name in _UNPACKED.findall(text)}
-            if isinstance(statement, ast.Assign) and isinstance(statement.value, (ast.Tuple, ast.List)):
+            if isinstance(statement, ast.Assign) and isinstance(statement.value, (ast.Tuple, ast.List, ast.Subscript)):
                 names.update((target.id, False) for target in statement.targets if isinstance(target, ast.Name))
+            if isinstance(statement, ast.AnnAssign) and isinstance(statement.value, ast.Subscript):
+                names.update((target.id, False) for target in (statement.target,) if isinstance(target, ast.Name))
             if "for" in text:
                 scope = (_first_line(function), function.end_lineno or 0) if function is not None else (1, len(lines))
                 found.update((name, False, *scope) for name in _loop_targets(statement, may_be_a_table))
@@ -281,6 +287,26 @@ def _hit_lines(source: str, tree: ast.Module, lines: list[str], extra_classes: S
 
 
 _UNPACKED = re.compile(r"\*\*[ \t]*([A-Za-z_]\w*)")
+
+
+def _subscript_parameters(tree: ast.Module, hits: set[int]) -> set[tuple[str, bool, int, int]]:
+    """Parameters whose default is a subscript, in a def whose header holds a hit: (name, False, the def's lines)."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            header = _header_lines(node) or (node.lineno, node.lineno)
+            if not any(line in hits for line in range(header[0], header[1] + 1)):
+                continue
+            arguments = node.args
+            positional = [*arguments.posonlyargs, *arguments.args]
+            pairs = [*zip(positional[len(positional) - len(arguments.defaults) :], arguments.defaults)]
+            pairs += [(a, d) for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None]
+            found.update(
+                (arg.arg, False, _first_line(node), node.end_lineno or node.lineno)
+                for arg, default in pairs
+                if isinstance(default, ast.Subscript)
+            )
+    return found
 
 
 def _simple_statements(

@@ -73,6 +73,7 @@ class BatchNormVisitor(FastTransformer):
                 self.scopes[0].import_statements.setdefault(name, self.statement_index[id(statement)])
         self.norm_subclasses.visit_module(node)
         self.model_classes.visit_module(node)
+        self.norm_specs.visit_module(node)
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         new_module, placed = insert_imports(updated_node, self.imports.added)
@@ -85,6 +86,7 @@ class BatchNormVisitor(FastTransformer):
         if self.hazards.active:
             self.hazards.visit_ClassDef(node)
         self.model_classes.visit_class(node)  # its bases resolve in the enclosing scope
+        self.norm_specs.visit_class(node)
         self.scopes.append(scope_for_class(node))
         self.factory_values.enter_scope(node)
         self.model_classes.enter_scope(_block_body(node.body))
@@ -94,6 +96,7 @@ class BatchNormVisitor(FastTransformer):
         self.factory_values.leave_scope()
         self.norm_subclasses.leave_class(original_node)
         self.model_classes.leave_class(original_node)
+        self.norm_specs.leave_class(original_node)
         if self.hazards.active:
             self.hazards.leave_ClassDef()
         return updated_node
@@ -101,7 +104,7 @@ class BatchNormVisitor(FastTransformer):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         # Defaults are values in the enclosing scope: `def f(norm_layer=nn.BatchNorm2d)`.
         for param in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params):
-            self.factories.mark(param.default)
+            self.factories.mark(param.default, param.name.value, node)
         self.scopes.append(scope_for_function(node))
         self.model_classes.enter_scope(_block_body(node.body))
         if self.hazards.active:
@@ -139,7 +142,11 @@ class BatchNormVisitor(FastTransformer):
             self.hazards.visit_Call(node, callee)
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        self.factories.mark(node.value)
+        target = node.targets[0].target if len(node.targets) == 1 else None
+        if isinstance(target, cst.Name):
+            self.factories.mark(node.value, target.value, self.factory_values.current_scope)
+        else:
+            self.factories.mark(node.value)
         self.factory_values.visit_assign(node)
         if self.hazards.active:
             self.hazards.visit_Assign(node)
@@ -148,7 +155,10 @@ class BatchNormVisitor(FastTransformer):
         self.factory_values.visit_subscript(node)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self.factories.mark(node.value)
+        if isinstance(node.target, cst.Name):
+            self.factories.mark(node.value, node.target.value, self.factory_values.current_scope)
+        else:
+            self.factories.mark(node.value)
         if self.hazards.active:
             self.hazards.visit_AnnAssign(node)
 
@@ -161,10 +171,10 @@ class BatchNormVisitor(FastTransformer):
         if self.hazards.active:
             self.hazards.visit_Comparison(node)
 
-    def leave_Subscript(self, original_node: cst.Subscript, updated_node: cst.Subscript) -> cst.Subscript:
+    def leave_Subscript(self, original_node: cst.Subscript, updated_node: cst.Subscript) -> cst.BaseExpression:
         if self.hazards.active:
             self.hazards.leave_Subscript(original_node)
-        return updated_node
+        return self.norm_specs.leave_subscript(original_node, updated_node)
 
     def visit_Return(self, node: cst.Return) -> None:
         self.factories.mark(node.value)
@@ -220,6 +230,8 @@ class BatchNormVisitor(FastTransformer):
         result = self.norm_subclasses.leave_call(original_node, updated_node)
         if result is None:
             result = self.model_classes.leave_call(original_node, updated_node, callee)
+        if result is None:
+            result = self.norm_specs.leave_parent_init(original_node, updated_node)
         if result is not None:
             return result
         if callee is None:

@@ -10,8 +10,16 @@ spec parameter sits at the listed name and positional index, and that each spec 
 builds a BatchNorm-family class that receives the spec's keyword arguments (MONAI, mmcv) or only the
 channel count (detectron2). Specs the table leaves out are listed with the class they build.
 
+MONAI's networks and blocks (MONAI_NETWORKS): each name is bound where the table says, the spec parameter has
+the listed name, positional index (or reaches the parent class through **kwargs) and default; a fixable class
+builds no BatchNorm its spec does not choose and drops no spec on a call to a helper whose default is batch
+(ResNet._make_layer); a BN004 class's module (or the blocks it imports) does.
+
 Where monai imports (a venv of its own with torch==2.13.0 and monai==1.6.1), `--build` also builds each
-spec as bn-codemod rewrites it and checks the layer does not track running stats and runs under vmap:
+spec as bn-codemod rewrites it and checks the layer does not track running stats and runs under vmap; and
+writes each MONAI network as user code, runs bn-codemod's fix on it and builds it: a fix leaves no layer
+tracking (and vmap of the network, which fails before, matches per-slice outputs), a BN004 class still has
+tracking layers even with its spec fixed:
 
     /tmp/monai/bin/python scripts/verify_norm_factories.py --build
 
@@ -35,9 +43,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bn_codemod import fix_source  # noqa: E402
 from bn_codemod.norm_factories import (  # noqa: E402
     DETECTRON2_NAME,
     MMCV_CFG,
+    MONAI_HARD_WIRED,
+    MONAI_NETWORKS,
+    MONAI_PARTLY_REACHED,
     MONAI_NORM_FACTORY,
     MONAI_SPEC,
     MONAI_TRACKING_NAMES,
@@ -205,6 +217,9 @@ def verify(sources: dict[str, Source]) -> None:
         if source is None:
             print(f"skipped {factory.names[0]}: no {factory.library} source given")
             continue
+        if factory in MONAI_NETWORKS:
+            check_monai_network(source, factory)
+            continue
         definition = check_names(source, factory.names)
         if definition is None:
             fail(f"{factory.names[0]}: no module defines it")
@@ -257,6 +272,296 @@ def build_monai() -> None:
         if not torch.allclose(batched, torch.stack([layer(slice_) for slice_ in inputs]), atol=1e-5):
             fail(f"monai: {source} under vmap differs from per-slice outputs")
         print(f"built {source}: {type(layer).__name__}, no running stats, runs under vmap")
+
+
+# --- MONAI networks and blocks (issue 14) -----------------------------------------------------------------
+def _is_tracking_spec(expression: ast.expr | None) -> bool:
+    """A MONAI spec that builds BatchNorm: "batch", Norm.BATCH, ("batch", {...}) (any case)."""
+    if isinstance(expression, ast.Tuple) and expression.elts:
+        expression = expression.elts[0]
+    if isinstance(expression, ast.Constant) and isinstance(expression.value, str):
+        return expression.value.upper() in MONAI_TRACKING_NAMES
+    return isinstance(expression, ast.Attribute) and expression.attr in MONAI_TRACKING_NAMES
+
+
+def _signature(definition: ast.AST) -> ast.arguments | None:
+    if isinstance(definition, ast.FunctionDef):
+        return definition.args
+    init = next((n for n in definition.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+    return init.args if init else None
+
+
+def _defaults(arguments: ast.arguments) -> dict[str, ast.expr | None]:
+    positional = arguments.posonlyargs + arguments.args
+    padded = [None] * (len(positional) - len(arguments.defaults)) + list(arguments.defaults)
+    values = {a.arg: d for a, d in zip(positional, padded)}
+    values.update({a.arg: d for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults)})
+    return values
+
+
+def hard_wired_batchnorm(tree: ast.AST) -> list[str]:
+    """BatchNorm that no spec parameter chooses: Norm[Norm.BATCH, d], nn.BatchNorm*(...), norm=Norm.BATCH or
+    "norm": "batch" written as an argument or a dict entry (not as a parameter's default)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "Norm" and isinstance(node.slice, ast.Tuple):
+            if _is_tracking_spec(node.slice.elts[0]):
+                found.append(ast.unparse(node))
+        elif isinstance(node, ast.Call) and ast.unparse(node.func).rsplit(".", 1)[-1] in BATCHNORM_CLASSES:
+            found.append(ast.unparse(node))
+        elif isinstance(node, ast.keyword) and node.arg and "norm" in node.arg and _is_tracking_spec(node.value):
+            found.append(ast.unparse(node))
+        elif isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values):
+                if isinstance(key, ast.Constant) and key.value == "norm" and _is_tracking_spec(value):
+                    found.append(f"{{'norm': {ast.unparse(value)}}}")
+    return found
+
+
+def calls_dropping_the_spec(tree: ast.Module, definition: ast.AST) -> list[str]:
+    """Calls in `definition` of a function, method or class of the same module whose norm parameter defaults to
+    BatchNorm, that do not pass it: the default BatchNorm is built whatever the caller's spec (ResNet._make_layer)."""
+    callables: dict[str, tuple[str, int, ast.expr]] = {}  # name -> (parameter, positional index, default)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and (arguments := _signature(node)) is not None:
+            names = [a.arg for a in arguments.posonlyargs + arguments.args]
+            offset = 1 if names[:1] == ["self"] else 0
+            for parameter, default in _defaults(arguments).items():
+                if parameter in ("norm", "norm_name", "norm_type") and _is_tracking_spec(default):
+                    index = names.index(parameter) - offset if parameter in names else None
+                    callables[node.name] = (parameter, index, default)
+    dropped = []
+    for call in calls(definition):
+        name = ast.unparse(call.func).removeprefix("self.")
+        if name not in callables:
+            continue
+        parameter, index, _ = callables[name]
+        passed = any(k.arg in (parameter, None) for k in call.keywords) or (index is not None and len(call.args) > index)
+        if not passed:
+            dropped.append(ast.unparse(call))
+    return dropped
+
+
+def _defining_module(source: Source, names: tuple[str, ...]) -> tuple[ast.Module, ast.AST]:
+    """The module that defines (not re-exports) the first of `names` found, and the definition; an alias
+    assignment (`Unet = UNet`) leads to the class it names."""
+    for qualified in names:
+        module, _, name = qualified.rpartition(".")
+        found = source.module(module)
+        node = binds(found[1], name) if found else None
+        if node is not None and not isinstance(node, ast.ImportFrom):
+            while isinstance(node, ast.Assign) and isinstance(node.value, ast.Name):
+                node = binds(found[1], node.value.id)
+            return found[1], node
+    raise LookupError(names)
+
+
+def loads_only_own_keys(tree: ast.Module) -> bool:
+    """The module's _load_state_dict loads back the network's own state_dict with pretrained values copied in,
+    so keys the fixed network lacks (running_mean, ...) are never asked for."""
+    loader = binds(tree, "_load_state_dict")
+    if not isinstance(loader, ast.FunctionDef):
+        return False
+    own = {
+        target.id
+        for node in ast.walk(loader)
+        if isinstance(node, ast.Assign) and ast.unparse(node.value) == "model.state_dict()"
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    loads = [c for c in calls(loader) if ast.unparse(c.func) == "model.load_state_dict"]
+    return bool(loads) and all(len(c.args) == 1 and ast.unparse(c.args[0]) in own for c in loads)
+
+
+def check_monai_network(source: Source, factory) -> None:
+    """Signature and default as the table says; for a fix, no BatchNorm in its module that the spec does not choose
+    and no call that drops the spec; for BN004, the evidence that some BatchNorm is out of the spec's reach."""
+    name = factory.names[0]
+    if check_names(source, factory.names) is None:
+        fail(f"{name}: no module defines it")
+        return
+    tree, definition = _defining_module(source, factory.names)
+    arguments = _signature(definition)
+    dropped = calls_dropping_the_spec(tree, definition)
+    if factory.kind == MONAI_HARD_WIRED:
+        # Its module builds BatchNorm that no spec chooses (the helpers it uses live there too), or the class
+        # drops its spec on the way; which layers stay out of reach is shown by building it (--build).
+        wired = dropped + hard_wired_batchnorm(tree) + calls_dropping_the_spec(tree, tree)
+        for node in tree.body:  # and the block modules it imports its layers from (RegUNet's regunet_block)
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("monai.networks.blocks."):
+                wired += hard_wired_batchnorm(source.module(node.module)[1])
+        if arguments is not None and any(_is_tracking_spec(d) for d in _defaults(arguments).values()):
+            wired.append("a BatchNorm default for a spec its build ignores in part (see --build)")
+        if not wired:
+            fail(f"{name}: the table says hard-wired, but no BatchNorm outside the spec was found")
+            return
+        print(f"checked {name}: BN004, {wired[0]}")
+        return
+    names = [a.arg for a in arguments.posonlyargs + arguments.args]
+    names = names[1:] if names[:1] == ["self"] else names
+    defaults = _defaults(arguments)
+    if factory.positional_index is None:
+        # Keyword-only through **kwargs, handed to the parent class that takes it (DenseNet121 -> DenseNet).
+        parent = next((b.id for b in definition.bases if isinstance(b, ast.Name)), None)
+        parent_definition = binds(tree, parent) if parent else None
+        forwards = any(
+            ast.unparse(c.func) == "super().__init__" and any(k.arg is None for k in c.keywords) for c in calls(definition)
+        )
+        if factory.keyword in names or arguments.kwarg is None or not forwards or parent_definition is None:
+            fail(f"{name}: {factory.keyword} does not reach {parent} through **kwargs")
+            return
+        defaults = _defaults(_signature(parent_definition))
+    elif factory.keyword not in names or names.index(factory.keyword) != factory.positional_index:
+        index = names.index(factory.keyword) if factory.keyword in names else None
+        fail(f"{name}: {factory.keyword} at {index}, table says {factory.positional_index}")
+    default = defaults.get(factory.keyword)
+    if factory.default_spec:
+        if default is None or ast.dump(default) != ast.dump(ast.parse(factory.default_spec, mode="eval").body):
+            fail(f"{name}: {factory.keyword} defaults to {default and ast.unparse(default)}, table says {factory.default_spec}")
+    elif _is_tracking_spec(default):
+        fail(f"{name}: {factory.keyword} defaults to {ast.unparse(default)}, which builds BatchNorm: the table needs default_spec")
+    wired = hard_wired_batchnorm(definition) + dropped
+    if wired:
+        fail(f"{name}: BatchNorm the spec does not choose: {wired[0]}")
+    if "pretrained" in names and not loads_only_own_keys(tree):
+        fail(f"{name}: pretrained weights may not load once the running stats are gone")
+    print(f"checked {name}: {factory.keyword} at {factory.positional_index}, default {default and ast.unparse(default)}")
+
+
+# Each MONAI entry built from user code, as bn-codemod leaves it: (arguments, per-slice input shape or None when
+# the forward pass takes more than one tensor or draws random numbers). Fix entries pass a tracking spec unless
+# their default is one; BN004 entries are built as written, and with the spec fixed where they take one.
+MONAI_BUILDS: dict[str, tuple[str, tuple[int, ...] | None]] = {
+    "UNet": ("2, 1, 2, channels=(4, 8, 16), strides=(2, 2), norm=Norm.BATCH", (2, 1, 16, 16)),
+    "BasicUNet": ("2, 1, 2, features=(4, 4, 8, 8, 16, 4), norm='batch'", (2, 1, 32, 32)),
+    "BasicUNetPlusPlus": ("2, 1, 2, features=(4, 4, 8, 8, 16, 4), norm=('batch', {})", (2, 1, 32, 32)),
+    "DynUNet": ("2, 1, 2, [3, 3, 3], [1, 2, 2], [2, 2], norm_name='BATCH'", (2, 1, 16, 16)),
+    "UNETR": ("1, 2, (32, 32), 4, 48, 96, 4, norm_name='batch', spatial_dims=2", (2, 1, 32, 32)),
+    "SwinUNETR": ("1, 2, spatial_dims=2, feature_size=12, depths=(1, 1, 1, 1), num_heads=(1, 1, 1, 1), norm_name='batch'", (2, 1, 32, 32)),
+    "SegResNet": ("2, 4, norm=('batch', {'eps': 1e-3})", (2, 1, 16, 16)),
+    "SegResNetVAE": ("(16, 16), spatial_dims=2, init_filters=4, norm='batch'", None),
+    "AutoEncoder": ("2, 1, 1, (4, 8), (2, 2), norm='batch'", (2, 1, 16, 16)),
+    "VarAutoEncoder": ("2, (1, 16, 16), 1, 4, (4, 8), (2, 2), norm='batch'", None),
+    "Classifier": ("(1, 16, 16), 2, (4, 8), (2, 2), norm='batch'", (2, 1, 16, 16)),
+    "Discriminator": ("(1, 16, 16), (4, 8), (2, 2), dropout=0.0, norm='batch'", (2, 1, 16, 16)),
+    "Regressor": ("(1, 16, 16), (2,), (4, 8), (2, 2), norm='batch'", (2, 1, 16, 16)),
+    "Generator": ("(16,), (4, 4, 4), (8, 4), (2, 2), norm='batch'", (2, 16)),
+    "DiNTS": (
+        "nets.TopologyInstance(channel_mul=0.5, num_blocks=2, num_depths=2, spatial_dims=2, norm_name='batch'), 1, 2, "
+        "spatial_dims=2, norm_name='batch'",
+        (2, 1, 16, 16),
+    ),
+    "TopologyInstance": ("channel_mul=0.5, num_blocks=2, num_depths=2, spatial_dims=2, norm_name='batch'", None),
+    "Convolution": ("2, 1, 4, norm='batch'", (2, 1, 8, 8)),
+    "ResidualUnit": ("2, 1, 4, norm='batch'", (2, 1, 8, 8)),
+    "ADN": ("'NA', 4, norm='batch', norm_dim=2", (2, 4, 8, 8)),
+    "UnetBasicBlock": ("2, 1, 4, 3, 1, 'batch'", (2, 1, 8, 8)),
+    "UnetUpBlock": ("2, 4, 2, 3, 1, 2, 'batch'", None),
+    "UnetrBasicBlock": ("2, 1, 4, 3, 1, norm_name='batch'", (2, 1, 8, 8)),
+    "UnetrPrUpBlock": ("2, 4, 2, 1, 3, 2, 2, 'batch', conv_block=True", (2, 4, 8, 8)),
+    "SegResNetDS": ("2, 4", (2, 1, 16, 16)),
+    "DenseNet": ("2, 1, 2, 4, 4, (1, 1)", (2, 1, 16, 16)),
+    "DenseNet121": ("spatial_dims=2, in_channels=1, out_channels=2, init_features=4, growth_rate=4", (2, 1, 32, 32)),
+    "DenseNet169": ("spatial_dims=2, in_channels=1, out_channels=2, init_features=4, growth_rate=4", None),
+    "DenseNet201": ("spatial_dims=2, in_channels=1, out_channels=2, init_features=4, growth_rate=4", None),
+    "DenseNet264": ("spatial_dims=2, in_channels=1, out_channels=2, init_features=4, growth_rate=4", None),
+    "ResNetBlock": ("4, 4, spatial_dims=2", (2, 4, 8, 8)),
+    "EfficientNetBN": ("'efficientnet-b0', pretrained=False, spatial_dims=2, in_channels=1, num_classes=2", None),  # dropout
+    "EfficientNet": ("['r1_k3_s11_e1_i32_o16_se0.25'], 2, 1, 2, dropout_rate=0.0, drop_connect_rate=0.0", (2, 1, 32, 32)),
+    "HighResNet": ("2, 1, 2", (2, 1, 16, 16)),
+    "HighResBlock": ("2, 4, 4", (2, 4, 8, 8)),
+    "PatchDiscriminator": ("2, 8, 1", (2, 1, 32, 32)),
+    "MultiScalePatchDiscriminator": ("2, 2, 2, 8, 1, minimum_size_im=64", (2, 1, 64, 64)),
+    "SimpleASPP": ("2, 4, 2", (2, 4, 8, 8)),
+    "ResNet": ("'basic', [1, 1, 1, 1], [4, 8, 16, 32], spatial_dims=2, n_input_channels=1, num_classes=2", None),
+    **{f"resnet{d}": ("spatial_dims=2, n_input_channels=1, num_classes=2", None) for d in (10, 18, 34, 50, 101, 152, 200)},
+    "HoVerNet": ("in_channels=3", None),
+    "FlexibleUNet": ("1, 2, 'efficientnet-b0', spatial_dims=2", None),
+    "ResNetFeatures": ("'resnet10', pretrained=False, spatial_dims=2, in_channels=1", None),
+    "AttentionUnet": ("2, 1, 2, (4, 8, 16), (2, 2)", None),
+    "VNet": ("2, 1, 2", None),
+    "AHNet": ("spatial_dims=2", None),
+    "RegUNet": ("2, 1, 4, 2", None),
+    "SENet": ("2, 1, 'se_resnet_bottleneck', [1, 1, 1, 1], 1, 16, inplanes=64, downsample_kernel_size=1, input_3x3=False", None),
+    **{name: ("spatial_dims=2, in_channels=1, num_classes=2", None) for name in (
+        "SENet154", "SEResNet50", "SEResNet101", "SEResNet152", "SEResNext50", "SEResNext101")},
+}
+
+
+def _tracking_layers(model) -> int:
+    import torch
+
+    return sum(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) and m.track_running_stats for m in model.modules())
+
+
+def build_monai_networks() -> None:
+    """Each entry in user code, fixed by bn-codemod: a fix leaves no layer tracking running stats, runs under
+    train-mode vmap (where the original fails) and matches per-slice outputs; a BN004 entry keeps tracking layers
+    even with its spec fixed, so no fix would do."""
+    import warnings
+
+    import torch
+    from torch.utils._pytree import tree_leaves
+
+    warnings.filterwarnings("ignore")
+    for factory in MONAI_NETWORKS:
+        qualified = factory.names[0]
+        package, _, name = qualified.rpartition(".")
+        if name not in MONAI_BUILDS:
+            fail(f"{qualified}: no build case")
+            continue
+        arguments, shape = MONAI_BUILDS[name]
+        user_code = (
+            f"from monai.networks import nets\nfrom monai.networks.layers import Norm\nfrom {package} import {name}\n"
+            f"net = {name}({arguments})\n"
+        )
+        fixed_code, findings = fix_source(user_code)
+        codes = sorted({f.code for f in findings})
+        original: dict = {}
+        try:
+            exec(user_code, original)
+        except Exception as error:  # a wrong build case, reported like a mismatch
+            fail(f"{qualified}: {arguments} does not build: {type(error).__name__}: {error}")
+            continue
+        if _tracking_layers(original["net"]) == 0:
+            fail(f"{qualified}: {arguments} builds no layer tracking running stats")
+            continue
+        if factory.kind == MONAI_HARD_WIRED:
+            remaining, how = _tracking_layers(original["net"]), "as built"
+            if factory.builds == MONAI_PARTLY_REACHED:  # it takes a spec: fixed, some layers still track
+                spec = "('batch', {'eps': 1e-3, 'momentum': 0.1, 'track_running_stats': False})"
+                with_spec: dict = {}
+                exec(f"{user_code[:-2]}, norm={spec})\n", with_spec)
+                remaining, how = _tracking_layers(with_spec["net"]), f"with norm={spec}"
+            if codes != ["BN004"] or fixed_code != user_code or remaining == 0:
+                fail(f"{qualified}: BN004 entry gave {codes}, {remaining} tracking layers {how}")
+            else:
+                print(f"built {name}: BN004, {remaining} layers track running stats {how}")
+            continue
+        fixed: dict = {}
+        exec(fixed_code, fixed)
+        net = fixed["net"].train()
+        if codes != ["BN003"] or _tracking_layers(net):
+            fail(f"{qualified}: findings {codes}, {_tracking_layers(net)} layers still track after the fix")
+            continue
+        if shape is None:
+            print(f"built {name}: no running stats after the fix (forward not run: {arguments})")
+            continue
+        torch.manual_seed(0)
+        inputs = torch.randn(3, *shape)
+        try:
+            torch.func.vmap(original["net"].train(), randomness="same")(inputs)
+            fail(f"{qualified}: the unfixed network ran under vmap")
+        except RuntimeError:
+            pass
+        batched = tree_leaves(torch.func.vmap(net, randomness="same")(inputs))
+        looped = [tree_leaves(net(slice_)) for slice_ in inputs]
+        for index, leaf in enumerate(batched):
+            if not torch.allclose(leaf, torch.stack([outputs[index] for outputs in looped]), atol=1e-4):
+                fail(f"{qualified}: vmap of the fixed network differs from per-slice outputs")
+                break
+        else:
+            print(f"built {name}: no running stats after the fix, runs under vmap and matches per-slice outputs")
 
 
 # ---- torch_geometric (i14-pyg) ------------------------------------------------------------------------------
@@ -615,6 +920,7 @@ def main() -> int:
         verify(sources)
     if options.build:
         build_monai()
+        build_monai_networks()
     if options.build_pyg:
         build_pyg()
     print(f"{len(problems)} mismatches")

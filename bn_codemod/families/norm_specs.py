@@ -1,8 +1,10 @@
-"""BN001/BN003/BN004/BN005: norm layers that libraries build from a spec (norm_factories.py): MONAI's
-get_norm_layer("batch", ...) and Norm[Norm.BATCH, 2](...), mmcv's build_norm_layer(dict(type="BN"), ...) and
-ConvModule(norm_cfg=...), detectron2's get_norm("BN", ...); torch_geometric's norm="batch_norm" of MLP (its
-default), the BasicGNN models and GPSConv, normalization_resolver("batch_norm", ...); GENConv's norm="batch",
-CGConv(batch_norm=True) and Polynormer(post_bn=True), which only the runtime patch fixes.
+"""BN001/BN002/BN003/BN004/BN005: norm layers that libraries build from a spec (norm_factories.py): MONAI's
+get_norm_layer("batch", ...), Norm[Norm.BATCH, 2] called or used as a value, and its networks and blocks
+(UNet(norm=...), DenseNet121() whose default is batch, AttentionUnet with BatchNorm out of reach), called or
+subclassed; mmcv's build_norm_layer(dict(type="BN"), ...) and ConvModule(norm_cfg=...); detectron2's
+get_norm("BN", ...); torch_geometric's norm="batch_norm" of MLP (its default), the BasicGNN models and
+GPSConv, normalization_resolver("batch_norm", ...); GENConv's norm="batch", CGConv(batch_norm=True) and
+Polynormer(post_bn=True), which only the runtime patch fixes.
 
 Only specs written at the call are read: a name or a config built elsewhere is not followed.
 """
@@ -10,7 +12,7 @@ Only specs written at the call are read: a name or a config built elsewhere is n
 from __future__ import annotations
 
 import dataclasses
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import libcst as cst
 
@@ -20,6 +22,7 @@ from ..knowledge import TRACKING_KEYWORD, NormClass
 from ..norm_factories import (
     DETECTRON2_NAME,
     MMCV_CFG,
+    MONAI_HARD_WIRED,
     MONAI_NORM_FACTORY,
     MONAI_TRACKING_NAMES,
     NORM_FACTORY_BY_QUALNAME,
@@ -35,22 +38,89 @@ from ..norm_factories import (
 from ..scopes import resolve
 from . import Family
 from .builders import RUNTIME_ADVICE
+from .constructors import LOCAL_CLASS_PREFIX
+from .model_classes import defines_init
+
+if TYPE_CHECKING:
+    from ..visitor import BatchNormVisitor
 
 _EMPTY = cst.Module([])
+_PYG_KINDS = (PYG_NAME, PYG_RESOLVER, PYG_FIXED)
 
 
 class NormSpecs(Family):
+    def __init__(self, visitor: BatchNormVisitor) -> None:
+        super().__init__(visitor)
+        self.norm_factories: dict[str, NormFactory] = dict(NORM_FACTORY_BY_QUALNAME)
+        self._classes: list[tuple[cst.ClassDef, Optional[str]]] = []  # each class, and its factory parent's name
+
+    # Subclasses of a library class that takes a spec (`class Net(UNet)`), dispatched by the visitor.
+    def visit_module(self, module: cst.Module) -> None:
+        """A module-level subclass without an __init__ of its own is called like its parent: bind it first
+        (one of a hard-wired parent is reported once, at its class statement)."""
+        for statement in module.body:
+            if isinstance(statement, cst.ClassDef) and not defines_init(statement):
+                parent = self._factory_parent(statement)
+                if parent is not None and self.norm_factories[parent].kind != MONAI_HARD_WIRED:
+                    local = f"{LOCAL_CLASS_PREFIX}{statement.name.value}"
+                    self.visitor.scopes[0].bindings[statement.name.value] = local
+                    self.norm_factories[local] = self.norm_factories[parent]
+
+    def visit_class(self, node: cst.ClassDef) -> None:
+        self._classes.append((node, self._factory_parent(node)))
+
+    def leave_class(self, node: cst.ClassDef) -> None:
+        _, parent = self._classes.pop()
+        if parent is not None and self.norm_factories[parent].kind == MONAI_HARD_WIRED:
+            builds = self.norm_factories[parent].builds
+            message = f"{node.name.value} subclasses {parent.rsplit('.', 1)[-1]}, which builds {builds}; {RUNTIME_ADVICE}"
+            self.visitor.report(node.name, "BN004", message)
+
+    def leave_parent_init(self, original: cst.Call, updated: cst.Call) -> Optional[cst.Call]:
+        """`super().__init__(...)` or `Parent.__init__(self, ...)` in a subclass: read like a call of the parent."""
+        func = original.func
+        if not (self._classes and self._classes[-1][1] and isinstance(func, cst.Attribute) and func.attr.value == "__init__"):
+            return None
+        node, parent = self._classes[-1]
+        if isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name) and func.value.func.value == "super":
+            offset = 0
+        elif resolve(func.value, self.visitor.scopes) == parent:
+            offset = 1  # the explicit form passes self first
+        else:
+            return None
+        factory = self.norm_factories[parent]
+        if factory.kind == MONAI_HARD_WIRED:
+            return updated  # reported once, at the class statement
+        return self._apply(original, updated, f"{parent.rsplit('.', 1)[-1]}.__init__ in {node.name.value}", factory, offset)
+
+    def _factory_parent(self, node: cst.ClassDef) -> Optional[str]:
+        for base in node.bases:
+            qualified = resolve(base.value, self.visitor.scopes)
+            if qualified in self.norm_factories and self.norm_factories[qualified].kind not in _PYG_KINDS:
+                return qualified  # (a subclass of a pyg model is not followed: _pyg_call reads calls only)
+        return None
+
     def leave_call(self, original: cst.Call, updated: cst.Call, callee: str) -> Optional[cst.Call]:
-        factory = NORM_FACTORY_BY_QUALNAME.get(callee)
+        factory = self.norm_factories.get(callee)
         if factory is None:
             return None
-        if factory.kind in (PYG_NAME, PYG_RESOLVER, PYG_FIXED):
+        if factory.kind in _PYG_KINDS:
             return self._pyg_call(original, updated, factory, callee)
-        slot = find_slot(original.args, factory.keyword, factory.positional_index)
+        if factory.kind == MONAI_HARD_WIRED:
+            self._report_hard_wired(original, callee, factory)
+            return updated
+        return self._apply(original, updated, callee.rsplit(".", 1)[-1], factory, 0)
+
+    def _apply(self, original: cst.Call, updated: cst.Call, name: str, factory: NormFactory, offset: int) -> cst.Call:
+        """The call of `factory` (called `name` in messages) with its spec fixed, `offset` arguments before its own."""
+        index = None if factory.positional_index is None else factory.positional_index + offset
+        slot = find_slot(original.args, factory.keyword, index)
+        if (slot.absent or slot.maybe) and factory.default_spec:
+            return self._default_spec(original, updated, name, factory, slot)
         if slot.absent or slot.maybe:
-            return updated  # every factory here defaults to no BatchNorm; a spec in **kwargs is not followed
+            return updated  # the default builds no BatchNorm; a spec in **kwargs is not followed
         spec = original.args[slot.arg_index].value
-        what = f"{callee.rsplit('.', 1)[-1]}: {factory.keyword}"
+        what = f"{name}: {factory.keyword}"
         if factory.kind == DETECTRON2_NAME:
             if string_literal(spec) in factory.tracking_specs:
                 self.visitor.report(
@@ -72,17 +142,51 @@ class NormSpecs(Family):
         new_args[slot.arg_index] = new_args[slot.arg_index].with_changes(value=new_spec)
         return updated.with_changes(args=new_args)
 
+    def _report_hard_wired(self, original: cst.Call, callee: str, factory: NormFactory) -> None:
+        self.visitor.report(original, "BN004", f"{callee.rsplit('.', 1)[-1]} builds {factory.builds}; {RUNTIME_ADVICE}")
+
+    def _default_spec(self, original: cst.Call, updated: cst.Call, name: str, factory: NormFactory, slot) -> cst.Call:
+        """No spec at the call, and the default builds BatchNorm: the default restated with the key, as a keyword."""
+        what = f"{name}: {factory.keyword}"
+        if slot.maybe:
+            self.visitor.report(
+                original, "BN005", f"{what} {slot.reason}; its default {factory.default_spec} builds {factory.builds} layers"
+            )
+            return updated
+        new_spec = self._monai_spec(original, cst.parse_expression(factory.default_spec), factory, f"{what} (default)")
+        if new_spec is None:
+            return updated
+        value_source = _EMPTY.code_for_node(new_spec)
+        self.visitor.record(original, "add-keyword", value_source, keyword=factory.keyword)
+        return layout.append_keyword(updated, factory.keyword, new_spec)
+
     def leave_subscript_call(self, original: cst.Call, updated: cst.Call) -> Optional[cst.Call]:
         """`Norm[Norm.BATCH, 2](64)`: the subscript is the class BatchNorm2d, so the call is BN001's."""
-        subscript = original.func
+        norm_class = self.monai_norm_class(original.func)
+        if norm_class is None:
+            return None
+        return self.visitor.constructors.construct(original, updated, norm_class, updated.args, offset=0)
+
+    def leave_subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
+        """`norm_type = Norm[Norm.BATCH, 2]`: the class BatchNorm2d used as a value, so BN002's."""
+        if not self.visitor.factories.in_position(original):
+            return updated  # the common case, settled before resolving anything
+        norm_class = self.monai_norm_class(original)
+        if norm_class is None:
+            return updated
+        # Only fixed where every use of a name it is bound to calls it: MONAI's SEResNet50 and AHNet put theirs
+        # in isinstance(m, norm_type), which a partial would make raise TypeError.
+        return self.visitor.factories.reference_class(original, updated, norm_class, only_called=True)
+
+    def monai_norm_class(self, subscript: cst.BaseExpression) -> Optional[NormClass]:
+        """The norm class that MONAI's `Norm[Norm.BATCH, d]` / `Norm["batch", d]` is, else None."""
         if not isinstance(subscript, cst.Subscript) or resolve(subscript.value, self.visitor.scopes) not in MONAI_NORM_FACTORY:
             return None
         first = subscript.slice[0].slice
         if not isinstance(first, cst.Index) or not self._monai_tracking_name(first.value, MONAI_TRACKING_NAMES):
             return None
         # BatchNorm1d/2d/3d and SyncBatchNorm all take track_running_stats at positional index 4.
-        norm_class = NormClass(_EMPTY.code_for_node(subscript), (), True, 4)
-        return self.visitor.constructors.construct(original, updated, norm_class, updated.args, offset=0)
+        return NormClass(_EMPTY.code_for_node(subscript), (), True, 4)
 
     def _monai_tracking_name(self, expression: cst.BaseExpression, tracking_names: tuple[str, ...]) -> bool:
         name = string_literal(expression)
