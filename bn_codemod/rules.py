@@ -266,16 +266,16 @@ Reported, each with the same advice, because no argument works:
 - a subclass of a fixable torchvision class whose `__init__` never calls the parent's `__init__`
   where bn-codemod can see it;
 - any model class of these tables (or a local subclass bound to one), or torchvision builder, used as a
-  value that may build a model, where its call is out of sight: assigned (`model_cls = ResNet`, `Net = ResNet`), returned, a
-  keyword argument (`build(arch=ResNet)`), a parameter default, a list element or dict value (a
-  registry `{"resnet": ResNet}`, `{"r50": models.resnet50}`). Reported once, where it is named, with the
-  `norm_layer` to pass where it is called for the torchvision classes and builders that take one (the
-  detection builders, whose BatchNorm is frozen unless built without any weights, are left out as values); `functools.partial(DenseNet, ...)` and
-  `partial(timm.models.ResNet, ...)` are reported like the call. Silent: type checks (`isinstance`,
-  `issubclass`, `type(m) is ResNet`, `==`), `ResNet.__name__`, a class passed positionally to some
-  other function, and the blocks `BasicBlock`/`Bottleneck` handed to a model (`ResNet(block=Bottleneck)`,
-  smp's `{"block": Bottleneck}`, `partial(Bottleneck, groups=2)`), whose norm layer is the model's (the verify script checks that their
-  model passes it on);
+  value that may build a model, where its call is out of sight: assigned (`model_cls = ResNet`, `Net =
+  ResNet`), returned, a keyword argument (`build(arch=ResNet)`), a parameter default, a list element or dict
+  value (a registry `{"resnet": ResNet}`, `{"r50": models.resnet50}`). Reported once, where it is named,
+  with the `norm_layer` to pass where it is called for the torchvision classes and builders that take one
+  (the detection builders, whose BatchNorm is frozen unless built without any weights, are left out as
+  values); `functools.partial(DenseNet, ...)` and `partial(timm.models.ResNet, ...)` are reported like the
+  call. Silent: type checks (`isinstance`, `issubclass`, `type(m) is ResNet`, `==`), `ResNet.__name__`, a
+  class passed positionally to some other function, and the blocks `BasicBlock`/`Bottleneck` handed to a
+  model (`ResNet(block=Bottleneck)`, smp's `{"block": Bottleneck}`, `partial(Bottleneck, groups=2)`), whose
+  norm layer is the model's (the verify script checks that their model passes it on);
 - detectron2's `get_norm(norm, out_channels)` (`detectron2.layers`, `.batch_norm`) with `norm` one of
   `"BN"`, `"SyncBN"`, `"nnSyncBN"`, `"naiveSyncBN"`, `"naiveSyncBN_N"`: it calls the class with the
   channel count only. `"FrozenBN"` never updates its statistics and `"GN"`/`"LN"` have none, so those

@@ -109,7 +109,8 @@ class FactoryValues(Family):
         if mentions is None or not (mentions.subscripts or mentions.loops):
             return  # never indexed nor iterated: a tuple for isinstance
         self.visitor.factories.hold(table)
-        uses = {loop_variable_use(function, variable) for variable, function in mentions.loops}  # type: ignore[arg-type]
+        loops = mentions.loops
+        uses = {loop_variable_use(function, variable) for variable, function in loops}  # type: ignore[arg-type]
         if not mentions.subscripts and uses <= {INSPECTS}:
             return  # no layer is built from it: `for kind in types: if isinstance(m, kind)`
         # A public module-level table can be imported elsewhere, and used there as types.
