@@ -233,5 +233,5 @@ HAZARD_TOKENS = (
 # Likewise a library norm factory (norm_factories.py): its library and one of its names.
 PREFILTER_MODEL_TOKENS: tuple[tuple[bytes, tuple[bytes, ...]], ...] = tuple(
     (library.encode(), tuple(sorted({m.name.split(".")[0].encode() for m in MODEL_CLASSES if m.modules[0].startswith(library)})))
-    for library in ("timm.models", "pretrainedmodels", "efficientnet_pytorch")
+    for library in ("timm.models", "pretrainedmodels", "efficientnet_pytorch", "torch_geometric.nn")
 ) + tuple((library.encode(), tuple(name.encode() for name in names)) for library, names in NAMES_BY_LIBRARY.items())

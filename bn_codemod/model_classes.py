@@ -3,7 +3,7 @@
 A library builds its BatchNorm layers in its own code, which the user does not run bn-codemod on, so the
 finding belongs at the user's call of the class (or factory), or at the user's subclass of it.
 scripts/verify_model_classes.py checks every entry against the libraries' sources (torchvision 0.28.0,
-timm 1.0.31, pretrainedmodels 0.7.4, efficientnet_pytorch 0.7.1).
+timm 1.0.31, pretrainedmodels 0.7.4, efficientnet_pytorch 0.7.1, torch_geometric 2.8.1).
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 from .torchvision_builders import HARD_WIRED, NORM_LAYER_WORKS, RUNTIME_ONLY
 
-CHECKED_AGAINST = "torchvision 0.28.0, timm 1.0.31, pretrainedmodels 0.7.4, efficientnet_pytorch 0.7.1 (source)"
+CHECKED_AGAINST = (
+    "torchvision 0.28.0, timm 1.0.31, pretrainedmodels 0.7.4, efficientnet_pytorch 0.7.1, torch_geometric 2.8.1 (source)"
+)
 
 TIMM_REASON = "timm's model classes pass norm_layer on to only some of their norm layers, or none"
 LIBRARY_REASON = "its BatchNorm layers are hard-wired"
@@ -198,12 +200,22 @@ EFFICIENTNET_PYTORCH_CLASSES: tuple[ModelClass, ...] = (
     ModelClass("EfficientNet.from_pretrained", _EFFICIENTNET_PYTORCH, RUNTIME_ONLY, reason=LIBRARY_REASON),
 )
 
+# torch_geometric (2.8.1) models that build torch.nn.BatchNorm1d themselves, whatever their arguments. Models
+# whose norm is a spec (MLP, GCN, GPSConv…) are norm_factories.py's; GPSE (has_bn=True by default) and LINKX
+# (BatchNorm only with num_layers > 1 or num_edge_layers > 1) depend on an argument and are left out.
+PYG_MODEL_CLASSES: tuple[ModelClass, ...] = tuple(
+    ModelClass(name, ("torch_geometric.nn", "torch_geometric.nn.models", f"torch_geometric.nn.models.{module}"),
+               RUNTIME_ONLY, reason=LIBRARY_REASON)
+    for module, name in (("sgformer", "SGFormer"), ("gnnff", "GNNFF"))
+)
+
 MODEL_CLASSES: tuple[ModelClass, ...] = (
     *TORCHVISION_CLASSES,
     *TIMM_CLASSES,
     *PRETRAINEDMODELS_FACTORIES,
     *PRETRAINEDMODELS_CLASSES,
     *EFFICIENTNET_PYTORCH_CLASSES,
+    *PYG_MODEL_CLASSES,
 )
 
 MODEL_CLASS_BY_QUALNAME: dict[str, ModelClass] = {

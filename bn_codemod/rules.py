@@ -263,6 +263,9 @@ Reported, each with the same advice, because no argument works:
   pretrainedmodels' builders (`se_resnet50`, `dpn92`, `xception`, ... which also load ImageNet weights
   by default) and model classes (`SENet`, `DPN`, `InceptionV4`, `InceptionResNetV2`, `Xception`, ...);
   efficientnet_pytorch's `EfficientNet`, `EfficientNet.from_name`, `EfficientNet.from_pretrained`;
+  torch_geometric's `SGFormer` and `GNNFF` (`torch_geometric.nn`, `.nn.models`), which build
+  `BatchNorm1d` themselves whatever their arguments (`GPSE`, with BatchNorm unless `has_bn=False`, and
+  `LINKX`, with BatchNorm only beyond one layer, depend on an argument and are not in the table);
 - a subclass of a fixable torchvision class whose `__init__` never calls the parent's `__init__`
   where bn-codemod can see it;
 - any model class of these tables (or a local subclass bound to one), or torchvision builder, used as a
@@ -292,8 +295,8 @@ Reported, each with the same advice, because no argument works:
   `norm_kwargs` sets `allow_single_element` (which requires running stats).
 
 [`bn_codemod/model_classes.py`](../bn_codemod/model_classes.py) holds these tables;
-`scripts/verify_model_classes.py` checks them against timm 1.0.31, pretrainedmodels 0.7.4 and
-efficientnet_pytorch 0.7.1's sources (defined there, exported as listed, BatchNorm built in code) and
+`scripts/verify_model_classes.py` checks them against timm 1.0.31, pretrainedmodels 0.7.4,
+efficientnet_pytorch 0.7.1 and torch_geometric 2.8.1's sources (defined there, exported as listed, BatchNorm built in code) and
 lists, with the reason, every model class of a BatchNorm-building module it leaves out (config
 classes, LayerNorm/GroupNorm defaults), so a new release's additions show up.
 
@@ -590,7 +593,8 @@ RULES: dict[str, Rule] = {
                 "batch_norm=True) (VGG's features), timm's model classes with BatchNorm by default "
                 "(timm.models ResNet, EfficientNet, RegNet, ByobNet, DenseNet, ...), pretrainedmodels' "
                 "builders and model classes (SENet, DPN, InceptionV4, Xception, ...) and "
-                "efficientnet_pytorch's EfficientNet (also from_name/from_pretrained); and a subclass "
+                "efficientnet_pytorch's EfficientNet (also from_name/from_pretrained), torch_geometric's "
+                "SGFormer and GNNFF; and a subclass "
                 "of a fixable torchvision class whose __init__ never calls the parent's; any of these "
                 "model classes or torchvision builders used as a value (model_cls = ResNet, returned, a "
                 "keyword argument, a default, a dict value), reported where it is named because its call "

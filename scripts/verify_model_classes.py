@@ -38,6 +38,7 @@ from bn_codemod.model_classes import (
     EFFICIENTNET_PYTORCH_CLASSES,
     PRETRAINEDMODELS_CLASSES,
     PRETRAINEDMODELS_FACTORIES,
+    PYG_MODEL_CLASSES,
     TIMM_CLASSES,
     TORCHVISION_CLASSES,
     ModelClass,
@@ -453,6 +454,7 @@ def main() -> int:
     check_library(sources["pretrainedmodels"], PRETRAINEDMODELS_FACTORIES + PRETRAINEDMODELS_CLASSES)
     check_library(sources["efficientnet_pytorch"], EFFICIENTNET_PYTORCH_CLASSES)
     check_library_norm_classes(sources["torch_geometric"])
+    check_library(sources["torch_geometric"], PYG_MODEL_CLASSES)
     check_blocks(sources)
     print(f"\n{len(failures)} disagreement(s)" if failures else "\nthe table agrees with every source")
     return 1 if failures else 0
