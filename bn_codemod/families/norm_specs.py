@@ -20,7 +20,9 @@ from ..norm_factories import (
     MONAI_NORM_FACTORY,
     MONAI_TRACKING_NAMES,
     NORM_FACTORY_BY_QUALNAME,
+    OPENMMLAB_MODEL_BY_QUALNAME,
     NormFactory,
+    OpenMMLabModel,
 )
 from ..scopes import resolve
 from . import Family
@@ -33,7 +35,8 @@ class NormSpecs(Family):
     def leave_call(self, original: cst.Call, updated: cst.Call, callee: str) -> Optional[cst.Call]:
         factory = NORM_FACTORY_BY_QUALNAME.get(callee)
         if factory is None:
-            return None
+            model = OPENMMLAB_MODEL_BY_QUALNAME.get(callee)
+            return None if model is None else self._openmmlab_model(original, updated, callee, model)
         slot = find_slot(original.args, factory.keyword, factory.positional_index)
         if slot.absent or slot.maybe:
             return updated  # every factory here defaults to no BatchNorm; a spec in **kwargs is not followed
@@ -52,6 +55,11 @@ class NormSpecs(Family):
             new_spec = self._config(original, spec, factory, what, type_key=True)
         else:
             new_spec = self._monai_spec(original, spec, factory, what)
+        return self._set_spec(original, updated, factory, slot, new_spec)
+
+    def _set_spec(
+        self, original: cst.Call, updated: cst.Call, factory: NormFactory, slot, new_spec: Optional[cst.BaseExpression]
+    ) -> cst.Call:
         if new_spec is None:
             return updated
         action = "set-positional" if slot.positional else "set-keyword"
@@ -59,6 +67,45 @@ class NormSpecs(Family):
         new_args = list(updated.args)
         new_args[slot.arg_index] = new_args[slot.arg_index].with_changes(value=new_spec)
         return updated.with_changes(args=new_args)
+
+    def _openmmlab_model(self, original: cst.Call, updated: cst.Call, callee: str, model: OpenMMLabModel) -> cst.Call:
+        """`ResNet(depth=50)` of mmdet/mmseg/mmpretrain: its norm_cfg, or the default restated, gets
+        track_running_stats=False, unless norm_eval keeps the layers in eval mode (no finding then)."""
+        factory = model.factory
+        name = callee.rsplit(".", 1)[-1]
+        eval_slot = find_slot(original.args, "norm_eval", model.norm_eval_index)
+        if eval_slot.absent:
+            norm_eval = model.norm_eval_default
+        else:
+            norm_eval = UNKNOWN if eval_slot.maybe else literal_value(original.args[eval_slot.arg_index].value)
+        if norm_eval is True:
+            return updated  # its train() puts every BatchNorm in eval mode: running stats never update
+        slot = find_slot(original.args, factory.keyword, factory.positional_index)
+        if model.misses:
+            self.visitor.report(original, "BN004", f"{name} ({factory.library}): {model.misses}; {RUNTIME_ADVICE}")
+            return updated
+        if slot.maybe:
+            self.visitor.report(original, "BN005", f"{name}: {factory.keyword} {slot.reason}")
+            return updated
+        if norm_eval is not False:
+            described = "**kwargs" if eval_slot.maybe else describe_non_bool(original.args[eval_slot.arg_index].value)
+            self.visitor.report(
+                original,
+                "BN005",
+                f"{name}: norm_eval is set by {described}; when false, its BatchNorm layers track running stats",
+            )
+            return updated
+        if not slot.absent:
+            spec = original.args[slot.arg_index].value
+            new_spec = self._config(original, spec, factory, f"{name}: {factory.keyword}", type_key=True)
+            return self._set_spec(original, updated, factory, slot, new_spec)
+        default = cst.parse_expression(factory.default_spec)
+        new_spec = self._config(original, default, factory, f"{name}: the default {factory.keyword}", type_key=True)
+        if new_spec is None:
+            return updated
+        value_source = _EMPTY.code_for_node(new_spec)
+        self.visitor.record(original, "add-keyword", value_source, keyword=factory.keyword)
+        return layout.append_keyword(updated, factory.keyword, new_spec)
 
     def leave_subscript_call(self, original: cst.Call, updated: cst.Call) -> Optional[cst.Call]:
         """`Norm[Norm.BATCH, 2](64)`: the subscript is the class BatchNorm2d, so the call is BN001's."""
