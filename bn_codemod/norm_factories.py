@@ -161,7 +161,7 @@ OPENMMLAB_MODELS: tuple[OpenMMLabModel, ...] = tuple(_openmmlab_model(*row) for 
 OPENMMLAB_MODEL_BY_QUALNAME: dict[str, OpenMMLabModel] = {
     name: model for model in OPENMMLAB_MODELS for name in model.factory.names
 }
+# The prefilter and the reduction: an import naming `<library>.models` and one of its class names.
 for _library in ("mmdet", "mmseg", "mmpretrain"):
-    NAMES_BY_LIBRARY[f"{_library}.models"] = tuple(
-        sorted({m.factory.names[0].rsplit(".", 1)[-1] for m in OPENMMLAB_MODELS if m.factory.library == _library})
-    )
+    _classes = {m.factory.names[0].rsplit(".", 1)[-1] for m in OPENMMLAB_MODELS if m.factory.library == _library}
+    NAMES_BY_LIBRARY[f"{_library}.models"] = tuple(sorted(_classes))
