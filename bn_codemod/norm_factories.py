@@ -165,3 +165,7 @@ OPENMMLAB_MODEL_BY_QUALNAME: dict[str, OpenMMLabModel] = {
 for _library in ("mmdet", "mmseg", "mmpretrain"):
     _classes = {m.factory.names[0].rsplit(".", 1)[-1] for m in OPENMMLAB_MODELS if m.factory.library == _library}
     NAMES_BY_LIBRARY[f"{_library}.models"] = tuple(sorted(_classes))
+# An OpenMMLab config (families/norm_specs.py: a top-level `_base_ = ...` or `model = dict(...)`) holding a
+# norm spec of mmcv's tracking types.
+_CONFIG_SPECS = tuple(f"type={quote}{name}{quote}" for name in _MMCV_TRACKING for quote in "'\"")
+NAMES_BY_LIBRARY.update({"_base_": _CONFIG_SPECS, "model = dict(": _CONFIG_SPECS})

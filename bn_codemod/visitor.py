@@ -73,6 +73,7 @@ class BatchNormVisitor(FastTransformer):
                 self.scopes[0].import_statements.setdefault(name, self.statement_index[id(statement)])
         self.norm_subclasses.visit_module(node)
         self.model_classes.visit_module(node)
+        self.norm_specs.visit_module(node)
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         new_module, placed = insert_imports(updated_node, self.imports.added)
@@ -215,7 +216,7 @@ class BatchNormVisitor(FastTransformer):
         if result is not None:
             return result
         if callee is None:
-            return self.norm_specs.leave_subscript_call(original_node, updated_node) or updated_node
+            return self.norm_specs.leave_unresolved_call(original_node, updated_node) or updated_node
         for family in self._call_families:
             result = family.leave_call(original_node, updated_node, callee)
             if result is not None:

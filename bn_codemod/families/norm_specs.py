@@ -32,6 +32,28 @@ _EMPTY = cst.Module([])
 
 
 class NormSpecs(Family):
+    def __init__(self, visitor) -> None:
+        super().__init__(visitor)
+        self._config_specs: Optional[set[int]] = None  # in an OpenMMLab config: ids of its norm specs to report
+
+    def visit_module(self, module: cst.Module) -> None:
+        self._config_specs = _openmmlab_config_specs(module) if _is_openmmlab_config(module) else None
+
+    def leave_unresolved_call(self, original: cst.Call, updated: cst.Call) -> Optional[cst.Call]:
+        """A call without a qualified callee: `Norm[Norm.BATCH, 2](64)`, or a config's `dict(type='SyncBN')`."""
+        if self._config_specs is not None and id(original) in self._config_specs and self._is_builtin_dict(original.func):
+            layer_type = string_literal(_dict_call_entries(original)[0]["type"])
+            self.visitor.report(
+                original,
+                "BN004",
+                f"OpenMMLab config: dict(type={layer_type!r}) builds {_CONFIG_BUILDS[layer_type]} layers that track "
+                f"running stats; not fixed, as a key added here also reaches the configs inheriting this one, and "
+                f"mmengine merges their norm_cfg (e.g. dict(type='GN')) with it, which GroupNorm rejects: add "
+                f"{TRACKING_KEYWORD}=False in the config you build from, or {RUNTIME_ADVICE}",
+            )
+            return updated
+        return self.leave_subscript_call(original, updated)
+
     def leave_call(self, original: cst.Call, updated: cst.Call, callee: str) -> Optional[cst.Call]:
         factory = NORM_FACTORY_BY_QUALNAME.get(callee)
         if factory is None:
@@ -279,3 +301,54 @@ def _append_entry(config: cst.Dict) -> cst.Dict:
     else:
         elements[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
     return config.with_changes(elements=[*elements, entry])
+
+
+# ---- OpenMMLab configs: reported, never edited (mmengine merges a child config's dicts into its bases') ----
+# mmcv's registry (mmcv/cnn/bricks/norm.py), as norm_factories' mmcv entries.
+_CONFIG_BUILDS = {
+    "BN": "BatchNorm2d", "BN1d": "BatchNorm1d", "BN2d": "BatchNorm2d", "BN3d": "BatchNorm3d", "SyncBN": "SyncBatchNorm"
+}
+_CONFIG_TRACKING = tuple(_CONFIG_BUILDS)
+
+
+def _is_openmmlab_config(module: cst.Module) -> bool:
+    """A module that assigns `_base_`, or `model = dict(...)`, at its top level."""
+    for statement in module.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                    target = small.targets[0].target
+                    if isinstance(target, cst.Name) and (
+                        target.value == "_base_"
+                        or target.value == "model" and isinstance(small.value, cst.Call) and _called(small.value, "dict")
+                    ):
+                        return True
+    return False
+
+
+def _openmmlab_config_specs(module: cst.Module) -> set[int]:
+    """The `dict(type='BN'|'SyncBN'|...)` calls of a config that build tracking layers, but not the norm_cfg of a
+    dict with norm_eval=True: mmdet's backbones then keep their BatchNorms in eval mode under train()."""
+    specs: set[int] = set()
+    exempt: set[int] = set()
+
+    class Collector(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            if not _called(node, "dict"):
+                return
+            entries = _dict_call_entries(node)
+            if entries is None:
+                return
+            values, _ = entries
+            if "type" in values and string_literal(values["type"]) in _CONFIG_TRACKING:
+                if literal_value(values.get(TRACKING_KEYWORD, cst.Name("True"))) is not False:
+                    specs.add(id(node))
+            if literal_value(values.get("norm_eval", cst.Name("False"))) is True and "norm_cfg" in values:
+                exempt.add(id(values["norm_cfg"]))
+
+    module.visit(Collector())
+    return specs - exempt
+
+
+def _called(call: cst.Call, name: str) -> bool:
+    return isinstance(call.func, cst.Name) and call.func.value == name
