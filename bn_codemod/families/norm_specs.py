@@ -35,20 +35,29 @@ class NormSpecs(Family):
     def __init__(self, visitor) -> None:
         super().__init__(visitor)
         self._config_specs: Optional[set[int]] = None  # in an OpenMMLab config: ids of its norm specs to report
+        self._beside_no_norm_eval: set[int] = set()  # ids of those in a backbone dict that sets no norm_eval
 
     def visit_module(self, module: cst.Module) -> None:
-        self._config_specs = _openmmlab_config_specs(module) if _is_openmmlab_config(module) else None
+        self._config_specs = None
+        if _is_openmmlab_config(module):
+            self._config_specs, self._beside_no_norm_eval = _openmmlab_config_specs(module)
 
     def leave_unresolved_call(self, original: cst.Call, updated: cst.Call) -> Optional[cst.Call]:
         """A call without a qualified callee: `Norm[Norm.BATCH, 2](64)`, or a config's `dict(type='SyncBN')`."""
         if self._config_specs is not None and id(original) in self._config_specs and self._is_builtin_dict(original.func):
             layer_type = string_literal(_dict_call_entries(original)[0]["type"])
+            unless = (
+                " (unless a norm_eval=True from a base config or the class, as mmdet's backbones have, keeps them in "
+                "eval mode under train())"
+                if id(original) in self._beside_no_norm_eval
+                else ""
+            )
             self.visitor.report(
                 original,
                 "BN004",
                 f"OpenMMLab config: dict(type={layer_type!r}) builds {_CONFIG_BUILDS[layer_type]} layers that track "
-                f"running stats; not fixed, as a key added here also reaches the configs inheriting this one, and "
-                f"mmengine merges their norm_cfg (e.g. dict(type='GN')) with it, which GroupNorm rejects: add "
+                f"running stats{unless}; not fixed, as a key added here also reaches the configs inheriting this one, "
+                f"and mmengine merges their norm_cfg (e.g. dict(type='GN')) with it, which GroupNorm rejects: add "
                 f"{TRACKING_KEYWORD}=False in the config you build from, or {RUNTIME_ADVICE}",
             )
             return updated
@@ -326,11 +335,14 @@ def _is_openmmlab_config(module: cst.Module) -> bool:
     return False
 
 
-def _openmmlab_config_specs(module: cst.Module) -> set[int]:
+def _openmmlab_config_specs(module: cst.Module) -> tuple[set[int], set[int]]:
     """The `dict(type='BN'|'SyncBN'|...)` calls of a config that build tracking layers, but not the norm_cfg of a
-    dict with norm_eval=True: mmdet's backbones then keep their BatchNorms in eval mode under train()."""
+    dict with norm_eval=True: mmdet's backbones then keep their BatchNorms in eval mode under train(). Also those
+    that are the norm_cfg of a backbone dict without norm_eval (it may come from a base config or the class)."""
     specs: set[int] = set()
     exempt: set[int] = set()
+    beside_no_norm_eval: set[int] = set()
+    backbones: set[int] = set()  # dicts passed as backbone=: only backbones have norm_eval
 
     class Collector(cst.CSTVisitor):
         def visit_Call(self, node: cst.Call) -> None:
@@ -343,11 +355,15 @@ def _openmmlab_config_specs(module: cst.Module) -> set[int]:
             if "type" in values and string_literal(values["type"]) in _CONFIG_TRACKING:
                 if literal_value(values.get(TRACKING_KEYWORD, cst.Name("True"))) is not False:
                     specs.add(id(node))
-            if literal_value(values.get("norm_eval", cst.Name("False"))) is True and "norm_cfg" in values:
+            if isinstance(values.get("backbone"), cst.Call):
+                backbones.add(id(values["backbone"]))
+            if "norm_cfg" in values and "norm_eval" not in values and id(node) in backbones:
+                beside_no_norm_eval.add(id(values["norm_cfg"]))
+            if "norm_cfg" in values and literal_value(values.get("norm_eval", cst.Name("False"))) is True:
                 exempt.add(id(values["norm_cfg"]))
 
     module.visit(Collector())
-    return specs - exempt
+    return specs - exempt, beside_no_norm_eval
 
 
 def _called(call: cst.Call, name: str) -> bool:
