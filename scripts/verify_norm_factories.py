@@ -372,7 +372,7 @@ def build_openmmlab() -> None:
     import torch
     from torch.nn.modules.batchnorm import _BatchNorm
 
-    small = {"depth": 18, "arch": "regnetx_400mf"}
+    arch = {"RegNet": "regnetx_400mf", "EfficientNet": "b0", "MobileNetV3": "small", "HRNet": "w18"}
     hrnet_extra = {
         f"stage{i}": dict(
             num_modules=1,
@@ -388,12 +388,17 @@ def build_openmmlab() -> None:
         module, _, name = model.factory.names[1].rpartition(".")
         cls = getattr(importlib.import_module(module), name)
         accepted = {p for k in cls.__mro__ if "__init__" in vars(k) for p in inspect.signature(k.__init__).parameters}
-        kwargs = {key: small[key] for key in ("arch", "depth") if key in accepted}
-        kwargs = {"arch": kwargs["arch"]} if "arch" in kwargs else kwargs  # RegNet takes arch, not its parent's depth
-        if name == "ResNeXt":
-            kwargs = {"depth": 50, "groups": 4, "base_width" if "base_width" in accepted else "width_per_group": 4}
-        if name == "HRNet":
-            kwargs = {"arch": "w18"} if "arch" in accepted else {"extra": hrnet_extra}
+        # The smallest build: RegNet takes arch, not its parent's depth; Darknet has only depth 53.
+        if "arch" in accepted and name in arch:
+            kwargs = {"arch": arch[name]}
+        elif "depth" in accepted:
+            kwargs = {"depth": min(getattr(cls, "arch_settings", None) or [18])}
+        else:
+            kwargs = {}
+        if "ResNeXt" in name:
+            kwargs.update({"groups": 4, "base_width" if "base_width" in accepted else "width_per_group": 4})
+        if name == "HRNet" and "arch" not in accepted:
+            kwargs = {"extra": hrnet_extra}
         config = dict(eval(model.factory.default_spec), track_running_stats=False)
         built = cls(**kwargs, norm_cfg=config, norm_eval=False)
         built.train()  # mmdet's train() returns None
