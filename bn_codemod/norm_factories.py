@@ -115,14 +115,14 @@ class OpenMMLabModel:
 
     factory: NormFactory  # norm_cfg: its positional index (None when only **kwargs reach it) and default
     norm_eval_index: Optional[int]  # norm_eval's positional index, None when only **kwargs reach it
-    norm_eval_default: bool
+    norm_eval_default: Optional[bool]  # None: the class has no norm_eval
     misses: str = ""  # when some of its BatchNorm layers ignore norm_cfg: which, for a BN004 message
 
 
 _BN = "dict(type='BN')"
 _BN_GRAD = "dict(type='BN', requires_grad=True)"
 # (library, module under <library>.models.backbones, class, norm_cfg index, default, norm_eval index, default)
-_OPENMMLAB_ROWS: tuple[tuple[str, str, str, Optional[int], str, Optional[int], bool], ...] = (
+_OPENMMLAB_ROWS: tuple[tuple[str, str, str, Optional[int], str, Optional[int], Optional[bool]], ...] = (
     ("mmdet", "resnet", "ResNet", 13, _BN_GRAD, 14, True),
     ("mmdet", "resnet", "ResNetV1d", None, _BN_GRAD, None, True),
     ("mmdet", "resnext", "ResNeXt", None, _BN_GRAD, None, True),
@@ -141,6 +141,8 @@ _OPENMMLAB_ROWS: tuple[tuple[str, str, str, Optional[int], str, Optional[int], b
     ("mmseg", "mobilenet_v2", "MobileNetV2", 6, _BN, 8, False),
     ("mmseg", "mobilenet_v3", "MobileNetV3", 2, _BN, 6, False),
     ("mmseg", "resnest", "ResNeSt", None, _BN_GRAD, None, False),
+    ("mmseg", "fast_scnn", "FastSCNN", 11, _BN, None, None),
+    ("mmseg", "bisenetv2", "BiSeNetV2", 8, _BN, None, None),
     ("mmpretrain", "resnet", "ResNet", 14, _BN_GRAD, 15, False),
     ("mmpretrain", "resnet", "ResNetV1c", None, _BN_GRAD, None, False),
     ("mmpretrain", "resnet", "ResNetV1d", None, _BN_GRAD, None, False),
@@ -157,7 +159,12 @@ _OPENMMLAB_ROWS: tuple[tuple[str, str, str, Optional[int], str, Optional[int], b
 )
 # mmpretrain's HRNet builds its layer1 (ResLayer) without passing norm_cfg: 13 BatchNorm2d layers of
 # ResLayer's default dict(type='BN') whatever the call says.
-_OPENMMLAB_MISSES = {("mmpretrain", "HRNet"): "its layer1 is built with the default dict(type='BN'), not norm_cfg"}
+# mmseg's BiSeNetV2 builds its detail branch and BGA layer without norm_cfg, and its semantic branch's blocks
+# with their default: 53 of its BatchNorm2d layers whatever the call says.
+_OPENMMLAB_MISSES = {
+    ("mmpretrain", "HRNet"): "its layer1 is built with the default dict(type='BN'), not norm_cfg",
+    ("mmseg", "BiSeNetV2"): "its branches are built with their default dict(type='BN'), not norm_cfg",
+}
 
 
 def _openmmlab_model(library, module, name, norm_index, default, eval_index, eval_default) -> OpenMMLabModel:

@@ -318,6 +318,10 @@ def check_openmmlab(source: Source, model: OpenMMLabModel, takers: set[str]) -> 
         ("norm_eval", model.norm_eval_index, str(model.norm_eval_default)),
     ):
         found = parameter(declaring, keyword) if declaring else None
+        if keyword == "norm_eval" and model.norm_eval_default is None:
+            if found is not None:
+                fail(f"{factory.names[0]}: has norm_eval, the table says it has none")
+            continue
         if found is None:
             fail(f"{factory.names[0]}: no {keyword} parameter")
             continue
@@ -400,7 +404,9 @@ def build_openmmlab() -> None:
         if name == "HRNet" and "arch" not in accepted:
             kwargs = {"extra": hrnet_extra}
         config = dict(eval(model.factory.default_spec), track_running_stats=False)
-        built = cls(**kwargs, norm_cfg=config, norm_eval=False)
+        if model.norm_eval_default is not None:
+            kwargs["norm_eval"] = False
+        built = cls(**kwargs, norm_cfg=config)
         built.train()  # mmdet's train() returns None
         tracking = [n for n, m in built.named_modules() if isinstance(m, _BatchNorm) and m.track_running_stats]
         if bool(tracking) != bool(model.misses):

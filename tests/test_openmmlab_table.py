@@ -21,7 +21,7 @@ def test_entry_builds_tracking_layers_by_default_and_is_found_by_every_name(mode
     assert factory.names[0].rsplit(".", 1)[-1] in NAMES_BY_LIBRARY[package]
     for qualified in factory.names:
         module, _, name = qualified.rpartition(".")
-        call = f"{name}(norm_eval=False)" if model.norm_eval_default else f"{name}()"
+        call = f"{name}(norm_eval=False)" if model.norm_eval_default else f"{name}()"  # None: no norm_eval
         findings = check_source(f"from {module} import {name}\n\nmodel = {call}\n")
         expected = "BN004" if model.misses else "BN003"
         assert [(f.code, f.line) for f in findings] == [(expected, 3)], qualified

@@ -105,7 +105,9 @@ class NormSpecs(Family):
         factory = model.factory
         name = callee.rsplit(".", 1)[-1]
         eval_slot = find_slot(original.args, "norm_eval", model.norm_eval_index)
-        if eval_slot.absent:
+        if model.norm_eval_default is None:
+            norm_eval = False  # no such parameter
+        elif eval_slot.absent:
             norm_eval = model.norm_eval_default
         else:
             norm_eval = UNKNOWN if eval_slot.maybe else literal_value(original.args[eval_slot.arg_index].value)
