@@ -475,7 +475,10 @@ RULES: dict[str, Rule] = {
                 "get_norm_layer(\"batch\" | Norm.BATCH | (\"batch\", {...}), ...) gets "
                 "(\"batch\", {\"track_running_stats\": False}), and mmcv's build_norm_layer(cfg, ...) and "
                 "ConvModule(..., norm_cfg=cfg) with cfg a dict(type=\"BN\", ...) or {\"type\": \"BN\", ...} "
-                "(BN, BN1d, BN2d, BN3d, SyncBN) get track_running_stats=False in the dict."
+                "(BN, BN1d, BN2d, BN3d, SyncBN) get track_running_stats=False in the dict; so do the "
+                "OpenMMLab backbones (mmdet, mmseg, mmpretrain ResNet, ResNetV1c, HRNet, MobileNetV2, ...), "
+                "whose default norm_cfg is restated with the key, unless norm_eval=True (mmdet's default) "
+                "keeps their BatchNorms in eval mode under train()."
             ),
             why=(
                 "The builder's default norm layer tracks running statistics. " + _WHY_TRACKING
@@ -508,7 +511,9 @@ RULES: dict[str, Rule] = {
                 "efficientnet_pytorch's EfficientNet (also from_name/from_pretrained); and a subclass "
                 "of a fixable torchvision class whose __init__ never calls the parent's; detectron2's "
                 "get_norm(\"BN\", c) (also SyncBN, nnSyncBN, naiveSyncBN, naiveSyncBN_N), which calls the "
-                "layer with the channel count only."
+                "layer with the channel count only; OpenMMLab backbones whose BatchNorms partly ignore "
+                "norm_cfg (mmpretrain HRNet, mmseg BiSeNetV2); and the BatchNorm specs of OpenMMLab config "
+                "files, which are never edited because inheriting configs are merged into them."
             ),
             why=(
                 "An added norm_layer would be ignored or raise, and with pretrained weights the strict "
