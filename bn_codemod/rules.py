@@ -158,7 +158,8 @@ spec is written at the call (the table is [`bn_codemod/norm_factories.py`](../bn
   class's `train()` puts every BatchNorm in eval mode, so after `model.train()` they never update
   running stats and vmap runs the model unchanged, while the fix would replace the frozen (usually
   pretrained) statistics with batch statistics. A model vmapped before any `.train()` call still
-  fails: call `model.train()` first. Subclasses of these classes are not followed.
+  fails: call `model.train()` first. In a subclass, `super().__init__(...)` is read as a call of the
+  parent; `Parent.__init__(self, ...)` and the calls of a subclass without an `__init__` are not.
 
 Only calls whose callee resolves through the file's imports into the library count: a function of
 your own called with `norm="batch"` or `norm_cfg=dict(type="BN")` is never touched. A spec held in a

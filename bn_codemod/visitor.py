@@ -86,6 +86,7 @@ class BatchNormVisitor(FastTransformer):
         if self.hazards.active:
             self.hazards.visit_ClassDef(node)
         self.model_classes.visit_class(node)  # its bases resolve in the enclosing scope
+        self.norm_specs.visit_class(node)
         self.scopes.append(scope_for_class(node))
         self.factory_values.enter_scope(node)
 
@@ -94,6 +95,7 @@ class BatchNormVisitor(FastTransformer):
         self.factory_values.leave_scope()
         self.norm_subclasses.leave_class(original_node)
         self.model_classes.leave_class(original_node)
+        self.norm_specs.leave_class(original_node)
         if self.hazards.active:
             self.hazards.leave_ClassDef()
         return updated_node

@@ -36,6 +36,23 @@ class NormSpecs(Family):
         super().__init__(visitor)
         self._config_specs: Optional[set[int]] = None  # in an OpenMMLab config: ids of its norm specs to report
         self._beside_no_norm_eval: set[int] = set()  # ids of those in a backbone dict that sets no norm_eval
+        # Per class being visited: the OpenMMLab backbone it subclasses (qualified name and entry), or None.
+        self._parents: list[Optional[tuple[str, OpenMMLabModel]]] = []
+        self._class_names: list[str] = []
+
+    def visit_class(self, node: cst.ClassDef) -> None:
+        """Before the class's scope is entered: its bases resolve in the enclosing scopes."""
+        parent = None
+        for base in node.bases:
+            qualified = resolve(base.value, self.visitor.scopes)
+            if qualified in OPENMMLAB_MODEL_BY_QUALNAME:
+                parent = (qualified, OPENMMLAB_MODEL_BY_QUALNAME[qualified])
+        self._parents.append(parent)
+        self._class_names.append(node.name.value)
+
+    def leave_class(self, node: cst.ClassDef) -> None:
+        self._parents.pop()
+        self._class_names.pop()
 
     def visit_module(self, module: cst.Module) -> None:
         self._config_specs = None
@@ -61,6 +78,12 @@ class NormSpecs(Family):
                 f"{TRACKING_KEYWORD}=False in the config you build from, or {RUNTIME_ADVICE}",
             )
             return updated
+        parent = self._parents[-1] if self._parents else None
+        if parent is not None and _is_super_init(original):
+            # `super().__init__(...)` in a subclass of an OpenMMLab backbone: a call of the parent, same slots.
+            qualified, model = parent
+            name = f"{qualified.rsplit('.', 1)[-1]}.__init__ in {self._class_names[-1]}"
+            return self._openmmlab_model(original, updated, qualified, model, name)
         return self.leave_subscript_call(original, updated)
 
     def leave_call(self, original: cst.Call, updated: cst.Call, callee: str) -> Optional[cst.Call]:
@@ -99,11 +122,13 @@ class NormSpecs(Family):
         new_args[slot.arg_index] = new_args[slot.arg_index].with_changes(value=new_spec)
         return updated.with_changes(args=new_args)
 
-    def _openmmlab_model(self, original: cst.Call, updated: cst.Call, callee: str, model: OpenMMLabModel) -> cst.Call:
+    def _openmmlab_model(
+        self, original: cst.Call, updated: cst.Call, callee: str, model: OpenMMLabModel, name: str = ""
+    ) -> cst.Call:
         """`ResNet(depth=50)` of mmdet/mmseg/mmpretrain: its norm_cfg, or the default restated, gets
         track_running_stats=False, unless norm_eval keeps the layers in eval mode (no finding then)."""
         factory = model.factory
-        name = callee.rsplit(".", 1)[-1]
+        name = name or callee.rsplit(".", 1)[-1]
         eval_slot = find_slot(original.args, "norm_eval", model.norm_eval_index)
         if model.norm_eval_default is None:
             norm_eval = False  # no such parameter
@@ -370,3 +395,13 @@ def _openmmlab_config_specs(module: cst.Module) -> tuple[set[int], set[int]]:
 
 def _called(call: cst.Call, name: str) -> bool:
     return isinstance(call.func, cst.Name) and call.func.value == name
+
+
+def _is_super_init(call: cst.Call) -> bool:
+    func = call.func
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value == "__init__"
+        and isinstance(func.value, cst.Call)
+        and _called(func.value, "super")
+    )
