@@ -365,32 +365,58 @@ def _is_openmmlab_config(module: cst.Module) -> bool:
 def _openmmlab_config_specs(module: cst.Module) -> tuple[set[int], set[int]]:
     """The `dict(type='BN'|'SyncBN'|...)` calls of a config that build tracking layers, but not the norm_cfg of a
     dict with norm_eval=True: mmdet's backbones then keep their BatchNorms in eval mode under train(). Also those
-    that are the norm_cfg of a backbone dict without norm_eval (it may come from a base config or the class)."""
+    that are the norm_cfg of a backbone dict without norm_eval (it may come from a base config or the class).
+
+    Configs are data: the walk follows statements and the values of calls and displays only, far fewer nodes
+    than a full traversal (which doubled the time on mmdet's configs)."""
     specs: set[int] = set()
     exempt: set[int] = set()
     beside_no_norm_eval: set[int] = set()
-    backbones: set[int] = set()  # dicts passed as backbone=: only backbones have norm_eval
 
-    class Collector(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            if not _called(node, "dict"):
-                return
-            entries = _dict_call_entries(node)
-            if entries is None:
-                return
-            values, _ = entries
-            if "type" in values and string_literal(values["type"]) in _CONFIG_TRACKING:
-                if literal_value(values.get(TRACKING_KEYWORD, cst.Name("True"))) is not False:
-                    specs.add(id(node))
-            if isinstance(values.get("backbone"), cst.Call):
-                backbones.add(id(values["backbone"]))
-            if "norm_cfg" in values and "norm_eval" not in values and id(node) in backbones:
-                beside_no_norm_eval.add(id(values["norm_cfg"]))
-            if "norm_cfg" in values and literal_value(values.get("norm_eval", cst.Name("False"))) is True:
-                exempt.add(id(values["norm_cfg"]))
+    def walk(node: cst.CSTNode, is_backbone: bool = False) -> None:
+        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement, cst.BaseSuite)):
+            for statement in node.body if not isinstance(node, cst.BaseCompoundStatement) else (node.body,):
+                walk(statement)
+        elif isinstance(node, (cst.Assign, cst.AnnAssign, cst.Expr)) and node.value is not None:
+            walk(node.value)
+        elif isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            for element in node.elements:
+                walk(element.value)
+        elif isinstance(node, cst.Dict):
+            for element in node.elements:
+                walk(element.value)
+        elif isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+            walk(node.elt)  # [dict(...) for _ in range(num_stages)]
+        elif isinstance(node, cst.DictComp):
+            walk(node.value)
+        elif isinstance(node, cst.BinaryOperation):
+            walk(node.left)  # [dict(...)] * num_stages
+            walk(node.right)
+        elif isinstance(node, cst.IfExp):
+            walk(node.body)
+            walk(node.orelse)
+        elif isinstance(node, cst.Call):
+            if _called(node, "dict") and _dict_call_entries(node) is not None:
+                _config_dict(node, is_backbone, specs, exempt, beside_no_norm_eval)
+            for arg in node.args:
+                walk(arg.value, arg.keyword is not None and arg.keyword.value == "backbone")
 
-    module.visit(Collector())
+    for statement in module.body:
+        walk(statement)
     return specs - exempt, beside_no_norm_eval
+
+
+def _config_dict(node: cst.Call, is_backbone: bool, specs: set[int], exempt: set[int], beside: set[int]) -> None:
+    values, _ = _dict_call_entries(node)
+    if "type" in values and string_literal(values["type"]) in _CONFIG_TRACKING:
+        if literal_value(values.get(TRACKING_KEYWORD, cst.Name("True"))) is not False:
+            specs.add(id(node))
+    if "norm_cfg" in values:
+        norm_eval = values.get("norm_eval")
+        if norm_eval is None and is_backbone:
+            beside.add(id(values["norm_cfg"]))  # only backbones have norm_eval
+        elif norm_eval is not None and literal_value(norm_eval) is True:
+            exempt.add(id(values["norm_cfg"]))
 
 
 def _called(call: cst.Call, name: str) -> bool:
