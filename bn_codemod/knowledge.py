@@ -22,6 +22,8 @@ class NormClass:
     modules: tuple[str, ...]  # every module path the class is importable from
     tracks_by_default: bool  # value of track_running_stats when the argument is absent
     positional_index: int  # index of track_running_stats among the positional parameters
+    # Arguments (keyword, positional index) that the class refuses with track_running_stats=False.
+    needs_tracking: tuple[tuple[str, int], ...] = ()
 
 
 _BATCHNORM_MODULES = ("torch.nn", "torch.nn.modules", "torch.nn.modules.batchnorm")
@@ -52,7 +54,8 @@ NORM_CLASSES: tuple[NormClass, ...] = (
 _PYG_NORM_MODULES = ("torch_geometric.nn", "torch_geometric.nn.norm", "torch_geometric.nn.norm.batch_norm")
 LIBRARY_NORM_CLASSES: tuple[NormClass, ...] = (
     # BatchNorm(in_channels, eps, momentum, affine, track_running_stats, allow_single_element, device)
-    NormClass("BatchNorm", _PYG_NORM_MODULES, True, 4),
+    # allow_single_element=True raises ValueError unless track_running_stats=True.
+    NormClass("BatchNorm", _PYG_NORM_MODULES, True, 4, needs_tracking=(("allow_single_element", 5),)),
     # HeteroBatchNorm(in_channels, num_types, eps, momentum, affine, track_running_stats)
     NormClass("HeteroBatchNorm", _PYG_NORM_MODULES, True, 5),
     # InstanceNorm(in_channels, eps, momentum, affine, track_running_stats, device)

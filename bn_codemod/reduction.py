@@ -231,15 +231,20 @@ def _hit_lines(source: str, tree: ast.Module, lines: list[str], extra_classes: S
     _simple_statements(tree.body, None, simple)
     local_names: dict[int, set[str]] = {}  # id(function) -> its parameters and assigned names
     followed: set[tuple[str, bool, int, int]] = set()  # (name, unpacked, first line, last line)
+    # Likewise a name bound to a subscript (MONAI's `norm_type = Norm[Norm.BATCH, 2]`, or a parameter with
+    # that default): norm_specs.py fixes it only when every other mention is a call, `norm_type(c)`.
+    pending = _subscript_parameters(tree, hits) if "monai.networks" in libraries else set()  # only MONAI's Norm
     while True:
-        found: set[tuple[str, bool, int, int]] = set()
+        found, pending = pending, set()
         for statement, function in simple:
             first, last = _first_line(statement), statement.end_lineno or statement.lineno
             if not any(line in hits for line in range(first, last + 1)):
                 continue
             names = {(name, True) for name in _UNPACKED.findall("".join(lines[first - 1 : last]))}
-            if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Tuple):
+            if isinstance(statement, ast.Assign) and isinstance(statement.value, (ast.Tuple, ast.Subscript)):
                 names.update((target.id, False) for target in statement.targets if isinstance(target, ast.Name))
+            if isinstance(statement, ast.AnnAssign) and isinstance(statement.value, ast.Subscript):
+                names.update((target.id, False) for target in (statement.target,) if isinstance(target, ast.Name))
             for name, unpacked in names:
                 if function is not None and id(function) not in local_names:
                     local_names[id(function)] = _local_names(function)
@@ -260,6 +265,26 @@ def _hit_lines(source: str, tree: ast.Module, lines: list[str], extra_classes: S
 
 
 _UNPACKED = re.compile(r"\*\*[ \t]*([A-Za-z_]\w*)")
+
+
+def _subscript_parameters(tree: ast.Module, hits: set[int]) -> set[tuple[str, bool, int, int]]:
+    """Parameters whose default is a subscript, in a def whose header holds a hit: (name, False, the def's lines)."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            header = _header_lines(node) or (node.lineno, node.lineno)
+            if not any(line in hits for line in range(header[0], header[1] + 1)):
+                continue
+            arguments = node.args
+            positional = [*arguments.posonlyargs, *arguments.args]
+            pairs = [*zip(positional[len(positional) - len(arguments.defaults) :], arguments.defaults)]
+            pairs += [(a, d) for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None]
+            found.update(
+                (arg.arg, False, _first_line(node), node.end_lineno or node.lineno)
+                for arg, default in pairs
+                if isinstance(default, ast.Subscript)
+            )
+    return found
 
 
 def _simple_statements(

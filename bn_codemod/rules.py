@@ -57,11 +57,13 @@ _BN001_DETAILS = """\
 - Library norm layers with the same flag: torch_geometric's `nn.BatchNorm` (position 4, it wraps a
   `BatchNorm1d`) and `nn.HeteroBatchNorm` (position 5, it updates its own statistics in place), and
   `nn.InstanceNorm` (does not track by default), checked against torch_geometric 2.8.1's source by
-  `scripts/verify_model_classes.py` and under vmap with the real package.
+  `scripts/verify_model_classes.py` and under vmap with the real package. `BatchNorm(c,
+  allow_single_element=True)` (or an `allow_single_element` that may be true) is BN004 and left as it
+  is: pyg raises ValueError for it without running stats.
 - MONAI's layer factory: `Norm[Norm.BATCH, 2]` (or `Norm["batch", 3]`, `Norm.SYNCBATCH`) is the
   class `BatchNorm2d` itself, so a call of it is read like `nn.BatchNorm2d(64)`:
   `track_running_stats=False` appended, or position 4 flipped. Only when `Norm` is imported from `monai.networks.layers` (or
-  `.factories`); the subscript used as a value without a call is not followed.
+  `.factories`); the subscript used as a value without a call is BN002's, like the class.
 - `**factory_kwargs` with a visible dict: `dd = {"device": device, "dtype": dtype}` then
   `nn.BatchNorm2d(c, **dd)` becomes `nn.BatchNorm2d(c, **dd, track_running_stats=False)`, when `dd`
   is bound exactly once in the function (or module) that binds it, to a `{...}` display with string
@@ -97,6 +99,15 @@ can leave the table (`return types[dim - 1]`, `norm = types[i]`, `isinstance(m, 
 elsewhere: `isinstance(m, norm_type)` raises `TypeError` on a `partial`. Such a table is reported
 without a fix. (On MONAI, whose `Norm["batch", dim]` returns a class from such a table, fixing it
 made 12 networks run under vmap but `SEResNet50` fail at construction: it is reported.)
+
+MONAI's `Norm[Norm.BATCH, d]` (or `Norm["batch", d]`, `Norm.SYNCBATCH`; `Norm` from
+`monai.networks.layers` or `.factories`) is the class `BatchNorm{d}d` itself: used as a value it is read
+exactly like the class, so `norm_type = Norm[Norm.BATCH, spatial_dims]`, `norm_layer=Norm[Norm.BATCH, 2]`
+and a parameter default become `partial(Norm[...], track_running_stats=False)`, `partial(Norm[...], ...)`
+gets the keyword, a positional argument is reported, and `isinstance(m, Norm[Norm.BATCH, 2])` is left alone.
+Like a factory table, a name it is bound to (or a parameter it is the default of) must be only ever called
+to be fixed: MONAI's own `SEResNet50` and `AHNet` also pass theirs to `isinstance(m, norm_type)` (or store it
+and do so later), where a `partial` raises `TypeError`, so such a binding is reported without a fix.
 """
 
 _BN003_DETAILS = """\
@@ -161,17 +172,62 @@ spec is written at the call (the table is [`bn_codemod/norm_factories.py`](../bn
   fails: call `model.train()` first. In a subclass, `super().__init__(...)` is read as a call of the
   parent; `Parent.__init__(self, ...)` and the calls of a subclass without an `__init__` are not.
 
+- torch_geometric's string norm registry (`torch_geometric.nn`, `.models`, `.conv`): `MLP` (whose
+  default is `norm="batch_norm"`), `GCN`, `GraphSAGE`, `GIN`, `GAT`, `PNA`, `EdgeCNN` (default `None`)
+  and `GPSConv` (default `"batch_norm"`) with `norm` naming a tracking class as `normalization_resolver`
+  reads it (lower-cased, `-`, `_` and spaces dropped: `"batch_norm"`, `"BatchNorm"`, `"batch"`,
+  `"Batch-Norm"`, ... and `HeteroBatchNorm`, `DiffGroupNorm` likewise) get
+  `norm_kwargs={"track_running_stats": False}`, or the key in a literal `norm_kwargs` dict
+  (`None` replaced, a literal `True` flipped); pyg hands `norm_kwargs` to every norm layer it builds,
+  GIN's and EdgeCNN's inner MLPs included. `MLP(..., batch_norm=True)` (deprecated, overriding `norm`)
+  gets `batch_norm_kwargs={...}` instead; `MLP([a, b])` and `MLP(..., num_layers=1)` build no norm
+  layer and are left alone. `normalization_resolver("batch_norm", c)` itself gets
+  `track_running_stats=False`. A `norm_kwargs` that is not a literal dict, or unpacks `**`, is BN005;
+  `allow_single_element=True` (it needs running stats) is BN004. `norm=BatchNorm(c)`, a layer, is
+  BN001's at its constructor.
+
 Only calls whose callee resolves through the file's imports into the library count: a function of
 your own called with `norm="batch"` or `norm_cfg=dict(type="BN")` is never touched. A spec held in a
 name or `**kwargs` is not followed; OpenMMLab config files are reported, never edited (BN004). A dict
-that sets the key to a non-literal or unpacks `**` is BN005. `scripts/verify_norm_factories.py` checks
-the table against monai 1.6.1, mmcv and detectron2's sources (names, parameter positions, the registry
-entries, that the dict reaches the layer), and with `--build` builds each rewritten MONAI spec with monai
-1.6.1 on torch 2.13.0: none tracks running stats, and each runs under `torch.func.vmap` like a loop. It
-checks the OpenMMLab backbones against mmdet 3.3.0, mmsegmentation 1.2.2 and mmpretrain (ee7f2e8):
+that sets the key to a non-literal or unpacks `**` is BN005. `scripts/verify_norm_factories.py` checks the table against
+monai 1.6.1, mmcv and detectron2's sources (names, parameter positions, the registry entries, that the
+dict reaches the layer), and with `--build` builds each rewritten MONAI spec with monai 1.6.1 on torch
+2.13.0: none tracks running stats, and each runs under `torch.func.vmap` like a loop. It checks the
+torch_geometric entries against torch_geometric 2.8.1 (the resolver's normalisation and the names it
+accepts for each tracking class, parameters, defaults, that `norm_kwargs` reaches every resolver call),
+and `--build-pyg` rewrites 15 user-style calls with bn-codemod and builds them with torch_geometric
+2.8.1: 2 to 10 running-stat buffers each before, none after, and train-mode vmap matches a loop; the
+BN004 ones (GENConv, CGConv, Polynormer) fail under vmap and run after the runtime patch.
+OpenMMLab backbones are checked against mmdet 3.3.0, mmsegmentation 1.2.2 and mmpretrain (ee7f2e8):
 names, `norm_cfg`/`norm_eval` positions and defaults, no BatchNorm built past `norm_cfg`; and
 `--build-openmmlab` builds each with the fixed `norm_cfg` (mmengine 0.10.7, mmcv's Python sources):
 no BatchNorm tracks running stats, and each runs under vmap like a loop.
+
+MONAI's networks and blocks that hand their spec to every norm layer they build take the same fix in
+their spec parameter, given by keyword or at its position: `UNet`/`Unet` (`norm`, position 9),
+`BasicUNet` (5), `BasicUNetPlusPlus` (6), `DynUNet` (`norm_name`, 8), `UNETR` (`norm_name`, 8),
+`SwinUNETR` (`norm_name`, 9), `SegResNet` (6), `SegResNetVAE` (10), `AutoEncoder` (12),
+`VarAutoEncoder` (13), `Classifier` (7), `Discriminator`/`Critic` (6), `Regressor` (7), `Generator` (7),
+`DiNTS` (`norm_name`, 4), `TopologyInstance`/`TopologySearch` (`norm_name`, 7), and the blocks `Convolution` (7), `ResidualUnit` (8), `ADN` (3), `UnetBasicBlock`/`UnetResBlock`
+(`norm_name`, 5), `UnetUpBlock` (6), `UnetrBasicBlock`/`UnetrUpBlock` (5), `UnetrPrUpBlock` (7), with
+their aliases and modules (`monai.networks.nets.unet.UNet`, ...). Their defaults build no BatchNorm, so
+a call without the parameter is left alone. Those whose default builds BatchNorm get the default
+restated with the key when the parameter is absent: `SegResNetDS`/`SegResNetDS2` and `DenseNet`
+(`norm="batch"`), `DenseNet121`/`169`/`201`/`264` (the same, through `**kwargs`), `ResNetBlock`/
+`ResNetBottleneck`, `EfficientNetBN`/`EfficientNetBNFeatures`/`EfficientNetEncoder`/`EfficientNet`
+(`("batch", {"eps": 1e-3, "momentum": 0.01, "track_running_stats": False})`), `HighResNet`/`HighResBlock`
+(`norm_type`, `("batch", {"affine": True, ...})`), `PatchDiscriminator`/`MultiScalePatchDiscriminator`
+and the block `SimpleASPP` (`"BATCH"`); a call with `**kwargs` that may carry the spec is BN005. Unlike
+torchvision's builders, a call with `pretrained=True` (EfficientNetBN's default) is fixed: MONAI's
+loaders copy only the keys the network has, so the weights still load; the pretrained running
+statistics are dropped, as the runtime patch would drop them. A
+subclass's `super().__init__(...)` (or `Parent.__init__(self, ...)`) is read like a call of the parent,
+and a module-level subclass without an `__init__` is called like it (mmcv's `ConvModule` too).
+`scripts/verify_norm_factories.py` checks each entry against monai 1.6.1's source (parameter name,
+position, default; no BatchNorm in the class that the spec does not choose; no call that drops the spec
+on the way, such as `ResNet._make_layer`), and `--build` writes each as user code, runs the fix, builds
+it with monai 1.6.1: no layer tracks running stats, and where the forward pass is deterministic, vmap of
+the network (which fails before) matches a loop over the slices.
 """
 
 _BN004_DETAILS = """\
@@ -221,6 +277,16 @@ Reported, each with the same advice, because no argument works:
   `GroupNorm(..., track_running_stats=False)`, a `TypeError`. Add the key in the config you build
   from. A backbone's `norm_cfg` with no `norm_eval` beside it says that an inherited `norm_eval=True`
   (mmdet's backbones) would make it a no-op.
+- MONAI networks some of whose BatchNorm layers no argument reaches, constructed or subclassed
+  (reported once, at the class statement): `ResNet` and `resnet10`-`resnet200` (`_make_layer` is
+  called without `norm`, so only the stem honours it), `HoVerNet` (its decoders), `FlexibleUNet`
+  (its encoder), and `ResNetFeatures`/`ResNetEncoder`, `AttentionUnet`, `VNet`, `AHNet`, `RegUNet`/
+  `LocalNet`/`GlobalNet`, `SENet`, `SENet154`, `SEResNet50`/`101`/`152`, `SEResNext50`/`101` (hard-wired
+  `Norm.BATCH`). Built with monai 1.6.1 and the spec fixed, they keep between 9 and 202 tracking layers.
+- torch_geometric's `GENConv(..., norm="batch")` (its default): its own MLP builds
+  `BatchNorm1d(channels, affine=True)` for exactly `"batch"`, with no way to pass an argument; likewise
+  `CGConv(..., batch_norm=True)` and `Polynormer(..., post_bn=True)` (its default); and a pyg spec whose
+  `norm_kwargs` sets `allow_single_element` (which requires running stats).
 
 [`bn_codemod/model_classes.py`](../bn_codemod/model_classes.py) holds these tables;
 `scripts/verify_model_classes.py` checks them against timm 1.0.31, pretrainedmodels 0.7.4 and
@@ -434,7 +500,8 @@ RULES: dict[str, Rule] = {
             what_it_does=(
                 "Finds a BatchNorm-family class used as a value that builds layers: a keyword "
                 "argument (norm_layer=nn.BatchNorm2d), an assignment, a default parameter value, a "
-                "list element or dict value, a return value, or functools.partial(nn.BatchNorm2d, ...); "
+                "list element or dict value, a return value, or functools.partial(nn.BatchNorm2d, ...) "
+                "(MONAI's Norm[Norm.BATCH, d] is such a class); "
                 "also the elements of a factory table: a tuple of norm classes in a local name that is "
                 "only ever indexed and called right away (types = (nn.BatchNorm1d, nn.BatchNorm2d) with "
                 "types[dim - 1] called on the channels), or a tuple literal indexed and called. A table "
@@ -479,7 +546,17 @@ RULES: dict[str, Rule] = {
                 "(BN, BN1d, BN2d, BN3d, SyncBN) get track_running_stats=False in the dict; so do the "
                 "OpenMMLab backbones (mmdet, mmseg, mmpretrain ResNet, ResNetV1c, HRNet, MobileNetV2, ...), "
                 "whose default norm_cfg is restated with the key, unless norm_eval=True (mmdet's default) "
-                "keeps their BatchNorms in eval mode under train()."
+                "keeps their BatchNorms in eval mode under train(); "
+                "torch_geometric's MLP (batch_norm by default), GCN, GraphSAGE, GIN, GAT, PNA, EdgeCNN "
+                "and GPSConv with norm=\"batch_norm\" (any spelling pyg's resolver accepts) get "
+                "norm_kwargs={\"track_running_stats\": False}, and normalization_resolver(\"batch_norm\", "
+                "c) gets track_running_stats=False. MONAI's "
+                "networks and blocks whose spec reaches every norm layer (UNet(norm=Norm.BATCH), "
+                "Convolution, ADN, ResidualUnit, DynUNet(norm_name=\"batch\"), UNETR, SwinUNETR, "
+                "BasicUNet, SegResNet, ...) get the same fix in their spec, called directly or from a "
+                "subclass; those whose default builds BatchNorm (DenseNet121, SegResNetDS, "
+                "EfficientNetBN, HighResNet, PatchDiscriminator, ...) get the default restated with the "
+                "key when the spec is absent."
             ),
             why=(
                 "The builder's default norm layer tracks running statistics. " + _WHY_TRACKING
@@ -512,9 +589,13 @@ RULES: dict[str, Rule] = {
                 "efficientnet_pytorch's EfficientNet (also from_name/from_pretrained); and a subclass "
                 "of a fixable torchvision class whose __init__ never calls the parent's; detectron2's "
                 "get_norm(\"BN\", c) (also SyncBN, nnSyncBN, naiveSyncBN, naiveSyncBN_N), which calls the "
-                "layer with the channel count only; OpenMMLab backbones whose BatchNorms partly ignore "
-                "norm_cfg (mmpretrain HRNet, mmseg BiSeNetV2); and the BatchNorm specs of OpenMMLab config "
-                "files, which are never edited because inheriting configs are merged into them."
+                "layer with the channel count only; torch_geometric's GENConv with norm=\"batch\" (its "
+                "default), CGConv(batch_norm=True) and Polynormer (post_bn=True by default); MONAI "
+                "networks some of whose BatchNorm no argument reaches (ResNet and resnet10-200, HoVerNet, "
+                "FlexibleUNet, AttentionUnet, VNet, AHNet, RegUNet, SENet and SEResNet*), constructed or "
+                "subclassed; OpenMMLab backbones whose BatchNorms partly ignore norm_cfg (mmpretrain HRNet, "
+                "mmseg BiSeNetV2); and the BatchNorm specs of OpenMMLab config files, which are never edited "
+                "because inheriting configs are merged into them."
             ),
             why=(
                 "An added norm_layer would be ignored or raise, and with pretrained weights the strict "
@@ -537,7 +618,10 @@ RULES: dict[str, Rule] = {
                 "norm_layer) may be set by **kwargs, by *args covering its positional slot, or by a "
                 "value other than a literal True or False (a name, an expression, or a non-bool "
                 "literal such as 1); likewise a MONAI or mmcv norm spec whose dict sets "
-                "track_running_stats to such a value or unpacks **kwargs."
+                "track_running_stats to such a value or unpacks **kwargs, a torch_geometric model "
+                "building BatchNorm whose norm_kwargs is not a literal dict (or whose norm may come "
+                "from **kwargs while its default is batch_norm), and a MONAI network whose default norm "
+                "is batch called with **kwargs that may carry its spec."
             ),
             why=(
                 "If the value ends up True, the layer fails under torch.func.vmap in train mode; "

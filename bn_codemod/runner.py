@@ -197,6 +197,17 @@ def _analyse_raw(path: str, raw: bytes, mode: Mode, settings: Settings):
     return outcome, (original_findings, outcome.changed, outcome.builds_norm_layers)
 
 
+def _internal_error(path: str, error: Exception) -> str:
+    """One line naming the file and the exception, even when the exception's own text is several lines
+    (libcst's ParserSyntaxError) or cannot be made at all (its str() raises for an empty input)."""
+    try:
+        text = str(error).strip()
+    except Exception:
+        text = ""
+    first_line = text.splitlines()[0] if text else ""
+    return f"{path}: internal error: {type(error).__name__}" + (f": {first_line}" if first_line else "")
+
+
 def process_source(source: SourceFile, mode: Mode, settings: Settings) -> FileOutcome:
     path = source.path
     try:
@@ -206,7 +217,7 @@ def process_source(source: SourceFile, mode: Mode, settings: Settings) -> FileOu
         location = f"{path}:{error.line}:{error.column}" if error.line else path
         return FileOutcome(path, error=f"{location}: {error.message}")
     except Exception as error:  # a bug of ours must not hide the other files' results
-        return FileOutcome(path, error=f"{path}: internal error: {type(error).__name__}: {error}")
+        return FileOutcome(path, error=_internal_error(path, error))
 
     outcome = FileOutcome(
         path, findings=analysis.findings, changed=analysis.changed, noqa_problems=analysis.noqa_problems,
@@ -237,7 +248,7 @@ def process_notebook(path: str, raw: bytes, mode: Mode, settings: Settings) -> F
     except NotebookError as error:
         return FileOutcome(path, error=f"{path}: {error}")
     except Exception as error:  # a bug of ours must not hide the other files' results
-        return FileOutcome(path, error=f"{path}: internal error: {type(error).__name__}: {error}")
+        return FileOutcome(path, error=_internal_error(path, error))
     outcome = FileOutcome(
         path, findings=result.findings, changed=result.changed, noqa_problems=result.noqa_problems,
         builds_norm_layers=result.builds_norm_layers,

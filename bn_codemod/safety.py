@@ -18,7 +18,7 @@ from .findings import Edit
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # CPython's line ends; str.splitlines knows more
 _CALL_ACTIONS = ("add-keyword", "set-keyword", "set-positional")
-_TARGET_KINDS = (ast.Call, ast.Name, ast.Attribute, ast.ImportFrom, ast.arg)  # what an Edit can point at
+_TARGET_KINDS = (ast.Call, ast.Name, ast.Attribute, ast.Subscript, ast.ImportFrom, ast.arg)  # what an Edit can point at
 _MAX_SHOWN = 80
 
 
@@ -250,8 +250,8 @@ def _target(edit: Edit, nodes: _NodesByPosition, lines: list[str]) -> ast.AST:
             return found[-1][1]
         raise _Unverifiable(f"{where}: no call starts there")
     if edit.action == "wrap-partial":
-        # The whole dotted name: `nn.BatchNorm2d`, not its `nn`.
-        found = nodes.at(edit.line, byte_column, (ast.Name, ast.Attribute))
+        # The whole dotted name: `nn.BatchNorm2d`, not its `nn`; or MONAI's whole `Norm[Norm.BATCH, 2]`.
+        found = nodes.at(edit.line, byte_column, (ast.Name, ast.Attribute, ast.Subscript))
         if found:
             return found[0][1]
         raise _Unverifiable(f"{where}: no name starts there")

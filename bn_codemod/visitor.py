@@ -103,7 +103,7 @@ class BatchNormVisitor(FastTransformer):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         # Defaults are values in the enclosing scope: `def f(norm_layer=nn.BatchNorm2d)`.
         for param in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params):
-            self.factories.mark(param.default)
+            self.factories.mark(param.default, param.name.value, node)
         self.scopes.append(scope_for_function(node))
         if self.hazards.active:
             self.hazards.visit_FunctionDef(node)
@@ -140,7 +140,11 @@ class BatchNormVisitor(FastTransformer):
             self.hazards.visit_Call(node, callee)
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        self.factories.mark(node.value)
+        target = node.targets[0].target if len(node.targets) == 1 else None
+        if isinstance(target, cst.Name):
+            self.factories.mark(node.value, target.value, self.factory_values.current_scope)
+        else:
+            self.factories.mark(node.value)
         self.factory_values.visit_assign(node)
         if self.hazards.active:
             self.hazards.visit_Assign(node)
@@ -149,7 +153,10 @@ class BatchNormVisitor(FastTransformer):
         self.factory_values.visit_subscript(node)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self.factories.mark(node.value)
+        if isinstance(node.target, cst.Name):
+            self.factories.mark(node.value, node.target.value, self.factory_values.current_scope)
+        else:
+            self.factories.mark(node.value)
         if self.hazards.active:
             self.hazards.visit_AnnAssign(node)
 
@@ -162,10 +169,10 @@ class BatchNormVisitor(FastTransformer):
         if self.hazards.active:
             self.hazards.visit_Comparison(node)
 
-    def leave_Subscript(self, original_node: cst.Subscript, updated_node: cst.Subscript) -> cst.Subscript:
+    def leave_Subscript(self, original_node: cst.Subscript, updated_node: cst.Subscript) -> cst.BaseExpression:
         if self.hazards.active:
             self.hazards.leave_Subscript(original_node)
-        return updated_node
+        return self.norm_specs.leave_subscript(original_node, updated_node)
 
     def visit_Return(self, node: cst.Return) -> None:
         self.factories.mark(node.value)
@@ -215,6 +222,8 @@ class BatchNormVisitor(FastTransformer):
         result = self.norm_subclasses.leave_call(original_node, updated_node)
         if result is None:
             result = self.model_classes.leave_call(original_node, updated_node, callee)
+        if result is None:
+            result = self.norm_specs.leave_parent_init(original_node, updated_node)
         if result is not None:
             return result
         if callee is None:

@@ -388,6 +388,24 @@ def check_library_norm_classes(files: dict[str, str]) -> None:
             fail(f"{norm.name}: track_running_stats at {position}, default {defaults.get('track_running_stats')}")
         else:
             print(f"ok  {defining}.{norm.name}: track_running_stats at {position}, default {norm.tracks_by_default}")
+        check_needs_tracking(norm, cls, parameters)
+
+
+def check_needs_tracking(norm, cls: ast.ClassDef, parameters: list[str]) -> None:
+    """Every parameter that __init__ refuses without track_running_stats (an `if` naming both that raises)
+    is in the entry's needs_tracking, at its position, and nothing else is."""
+    init = next(node for node in cls.body if isinstance(node, ast.FunctionDef) and node.name == "__init__")
+    refused = set()
+    for node in ast.walk(init):
+        if isinstance(node, ast.If) and any(isinstance(n, ast.Raise) for n in ast.walk(ast.Module(node.body, []))):
+            names = {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)}
+            if "track_running_stats" in names:
+                refused |= {name for name in names if name in parameters and name != "track_running_stats"}
+    expected = {(name, parameters.index(name)) for name in refused}
+    if expected != set(norm.needs_tracking):
+        fail(f"{norm.name}: refuses {sorted(expected)} without running stats, the table says {list(norm.needs_tracking)}")
+    elif expected:
+        print(f"ok  {norm.name}: needs track_running_stats=True for {sorted(expected)}")
 
 
 def main() -> int:

@@ -61,7 +61,28 @@ def test_library_norm_specs_pass_the_prefilter_and_other_monai_files_do_not():
     assert not may_have_findings(b"from monai.networks.layers import Norm\nlayer = Norm['layer', 2](4)\n")
     for factory in NORM_FACTORIES:
         module, _, name = factory.names[0].rpartition(".")
-        spec = {"monai": "'batch'", "mmcv": "{'type': 'BN'}", "detectron2": "'BN'"}[factory.library]
+        spec = {"monai": "'batch'", "mmcv": "{'type': 'BN'}", "detectron2": "'BN'", "torch_geometric": "'batch'"}[
+            factory.library
+        ]
         source = f"from {module} import {name}\nlayer = {name}(3, {factory.keyword}={spec})\n"
+        if factory.keyword == "query":  # normalization_resolver(query, *args, **kwargs)
+            source = f"from {module} import {name}\nlayer = {name}({spec}, 3)\n"
+        if factory.tracking_specs == ("True",):  # CGConv(batch_norm=True), Polynormer(post_bn=True)
+            source = f"from {module} import {name}\nlayer = {name}(3, {factory.keyword}=True)\n"
+        sources = [source] if factory.keyword else []
+        if factory.library == "monai" and (factory.default_spec or not factory.keyword):
+            sources.append(f"from {module} import {name}\nlayer = {name}(3)\n")  # BatchNorm found by the name
+        for source in sources:
+            assert findings_without_prefilter(source), source
+            assert may_have_findings(source.encode()), source
+
+
+def test_a_torch_geometric_model_with_its_batch_norm_default_passes_the_prefilter():
+    """MLP and GPSConv build BatchNorm with no spec in the text: their names are enough."""
+    for source in (
+        "from torch_geometric.nn import MLP\nmlp = MLP([16, 32, 8])\n",
+        "import torch_geometric.nn.conv as conv\nlayer = conv.GPSConv(16, None)\n",
+    ):
         assert findings_without_prefilter(source), source
         assert may_have_findings(source.encode()), source
+    assert not may_have_findings(b"from torch_geometric.nn import GraphConv\nconv = GraphConv(16, 32)\n")

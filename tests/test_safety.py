@@ -286,3 +286,37 @@ def test_a_wrong_rewrite_is_never_written(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "bad.py").read_bytes() == bad
     assert (tmp_path / "good.py").read_bytes() == good.replace(b"=True", b"=False")
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != CACHE_DIR_NAME) == ["bad.py", "good.py"]
+
+
+# A bug of ours that raises an exception whose text is several lines, or whose str() itself raises
+# (libcst's ParserSyntaxError for an empty expression does both), must still give one line naming the
+# file, exit 2, and leave the other files processed.
+@pytest.mark.parametrize("source_text", ["", "a b"])
+def test_an_internal_error_is_one_line_even_when_its_text_is_not(tmp_path, monkeypatch, capsys, source_text):
+    import libcst as cst
+
+    from bn_codemod import analysis
+    from bn_codemod.cli import main
+
+    real_analyze = analysis.analyze
+
+    def analyze_with_a_bug(text, *args, **kwargs):
+        if "BROKEN" in text:
+            cst.parse_expression(source_text)  # raises ParserSyntaxError
+        return real_analyze(text, *args, **kwargs)
+
+    monkeypatch.setattr("bn_codemod.runner.analyze", analyze_with_a_bug)
+    broken = b"import torch.nn as nn\n\nBROKEN = nn.BatchNorm2d(8)\n"
+    good = b"import torch.nn as nn\n\nnorm = nn.BatchNorm2d(8)\n"
+    (tmp_path / "broken.py").write_bytes(broken)
+    (tmp_path / "good.py").write_bytes(good)
+    monkeypatch.chdir(tmp_path)
+
+    code = main(["broken.py", "good.py", "-j", "1"])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("error: broken.py: internal error: ParserSyntaxError"), err
+    assert err.count("\n") == 1, err
+    assert (tmp_path / "broken.py").read_bytes() == broken
+    assert (tmp_path / "good.py").read_bytes() == good.replace(b"(8)", b"(8, track_running_stats=False)")

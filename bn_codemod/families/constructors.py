@@ -10,6 +10,7 @@ from .. import layout
 from ..arguments import UNKNOWN, describe_non_bool, find_slot, literal_value
 from ..knowledge import TRACKING_KEYWORD, NormClass
 from . import Family
+from .builders import RUNTIME_ADVICE
 
 LOCAL_CLASS_PREFIX = "<local>."
 
@@ -34,6 +35,8 @@ class Constructors(Family):
         )
         if slot is None:
             return updated  # a visible **dict sets it to False
+        if norm_class.tracks_by_default and self._needs_tracking(original, norm_class, args[offset:]):
+            return updated
         hazards = visitor.hazards
         if not offset and hazards.active and hazards.keeps_constructor(original, norm_class, args, slot):
             return updated  # its function writes running statistics (BN009): reported, not fixed
@@ -63,6 +66,23 @@ class Constructors(Family):
         # Keep any parentheses around the literal: only the name changes.
         new_args[index] = new_args[index].with_changes(value=new_args[index].value.with_changes(value="False"))
         return updated.with_changes(args=new_args)
+
+
+    def _needs_tracking(self, original: cst.Call, norm_class: NormClass, args: Sequence[cst.Arg]) -> bool:
+        """True, after a BN004, when an argument the class refuses without running stats may be on:
+        torch_geometric's BatchNorm(c, allow_single_element=True) raises ValueError with track_running_stats=False."""
+        for keyword, position in norm_class.needs_tracking:
+            slot = find_slot(args, keyword, position)
+            if slot.absent or slot.maybe or literal_value(args[slot.arg_index].value) is False:
+                continue
+            self.visitor.report(
+                original,
+                "BN004",
+                f"{norm_class.name} with {keyword} needs {TRACKING_KEYWORD}=True, so no argument makes it "
+                f"vmap-safe; {RUNTIME_ADVICE}",
+            )
+            return True
+        return False
 
 
 def tracking_message(norm_class: NormClass, code: str) -> str:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Iterable, Optional
 
 import libcst as cst
 
-from ..knowledge import PARTIAL, TRACKING_KEYWORD
+from ..knowledge import PARTIAL, TRACKING_KEYWORD, NormClass
 from ..scopes import resolve
 from . import Family
 from .constructors import tracking_message
@@ -25,17 +25,74 @@ _TYPE_INSPECTING = frozenset({"isinstance", "issubclass", "type", "super", "id",
 _TIGHT_EQUAL = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
 
 
+ESCAPING_CLASS = (
+    "{cls} builds layers through {name}, which is also used other than by calling it (isinstance, stored, "
+    "passed on), where partial(...) could raise TypeError: pass track_running_stats=False where its layers are "
+    "built, or call torch.func.replace_all_batch_norm_modules_(model)"
+)
+
+
+class _Mentions(cst.CSTVisitor):
+    """Whether every mention of `name` (as a plain name: not an attribute's or a keyword's) is a call of it."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.only_called = True
+        self._called: set[int] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self._called.add(id(node.func))
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False  # `.name` is an attribute, not the name
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False  # `name=` is a keyword
+
+    def visit_Param(self, node: cst.Param) -> bool:
+        if node.default is not None:
+            node.default.visit(self)
+        return False  # the parameter's own name binds it
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> bool:
+        return not (isinstance(node.target, cst.Name) and node.target.value == self.name)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> bool:
+        if isinstance(node.target, cst.Name) and node.target.value == self.name:
+            if node.value is not None:
+                node.value.visit(self)
+            return False
+        return True
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.name and id(node) not in self._called:
+            self.only_called = False
+
+
+def only_called_in(scope: cst.CSTNode, name: str) -> bool:
+    mentions = _Mentions(name)
+    scope.visit(mentions)
+    return mentions.only_called
+
+
 class Factories(Family):
     def __init__(self, visitor: BatchNormVisitor) -> None:
         super().__init__(visitor)
         self._factory_positions: set[int] = set()  # ids of expressions where a class is a layer factory
         self._argument_positions: set[int] = set()  # ids of positional arguments to unknown callees
+        self._bound_to: dict[int, tuple[cst.CSTNode, str]] = {}  # id(value) -> (where its name is used, the name)
 
     # Marking, on the way down.
-    def mark(self, value: Optional[cst.BaseExpression]) -> None:
-        """`value` builds layers if it is a norm class (an assigned, returned or default value)."""
+    def mark(self, value: Optional[cst.BaseExpression], name: str = "", used_in: Optional[cst.CSTNode] = None) -> None:
+        """`value` builds layers if it is a norm class (an assigned, returned or default value); bound to `name`,
+        whose mentions are in `used_in`, when it is assigned or a parameter's default."""
         if value is not None:
             self._factory_positions.add(id(value))
+            if used_in is not None and isinstance(value, cst.Subscript):  # only MONAI's Norm[...] is checked
+                self._bound_to[id(value)] = (used_in, name)
 
     def mark_all(self, values: Iterable[cst.BaseExpression]) -> None:
         self._factory_positions.update(id(value) for value in values)
@@ -64,20 +121,37 @@ class Factories(Family):
             return updated
         visitor = self.visitor
         target = resolve(original.args[0].value, visitor.scopes)
-        norm_class = visitor.norm_classes.get(target) if target else None
+        norm_class = visitor.norm_classes.get(target) if target else visitor.norm_specs.monai_norm_class(original.args[0].value)
         if norm_class is None:
             return updated
         return visitor.constructors.construct(original, updated, norm_class, updated.args, offset=1)
 
     def reference(self, original: cst.BaseExpression, updated: cst.BaseExpression) -> cst.BaseExpression:
         """A norm class used as a value, e.g. norm_layer=nn.BatchNorm2d."""
-        in_factory_position = id(original) in self._factory_positions
-        if not in_factory_position and id(original) not in self._argument_positions:
+        if not self.in_position(original):
+            return updated
+        qualified_name = resolve(original, self.visitor.scopes)
+        norm_class = self.visitor.norm_classes.get(qualified_name) if qualified_name else None
+        if norm_class is None:
+            return updated
+        return self.reference_class(original, updated, norm_class)
+
+    def in_position(self, node: cst.BaseExpression) -> bool:
+        return id(node) in self._factory_positions or id(node) in self._argument_positions
+
+    def reference_class(
+        self, original: cst.BaseExpression, updated: cst.BaseExpression, norm_class: NormClass, only_called: bool = False
+    ) -> cst.BaseExpression:
+        """`original` is the norm class `norm_class` (a name, or an expression such as MONAI's Norm[...]). With
+        `only_called`, a name it is bound to must be only ever called to be fixed, as factory tables must."""
+        if not self.in_position(original) or not norm_class.tracks_by_default:
             return updated
         visitor = self.visitor
-        qualified_name = resolve(original, visitor.scopes)
-        norm_class = visitor.norm_classes.get(qualified_name) if qualified_name else None
-        if norm_class is None or not norm_class.tracks_by_default:
+        in_factory_position = id(original) in self._factory_positions
+        bound = self._bound_to.get(id(original)) if only_called and in_factory_position else None
+        if bound is not None and not only_called_in(*bound):
+            # `norm_type = Norm[Norm.BATCH, 2]` ... `isinstance(m, norm_type)`: a partial there raises TypeError.
+            visitor.report(original, "BN002", ESCAPING_CLASS.format(cls=norm_class.name, name=bound[1]))
             return updated
         if not in_factory_position:
             # A positional argument: the callee may build layers with it or only compare with it.

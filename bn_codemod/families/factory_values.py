@@ -38,6 +38,11 @@ class FactoryValues(Family):
     def leave_scope(self) -> None:
         self._scope_nodes.pop()
 
+    @property
+    def current_scope(self) -> cst.CSTNode:
+        """The node of the innermost scope being visited (module, class, function or lambda)."""
+        return self._scope_nodes[-1]
+
     def visit_call(self, node: cst.Call) -> None:
         if isinstance(node.func, cst.Subscript):
             self._called.add(id(node.func))

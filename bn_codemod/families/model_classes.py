@@ -44,7 +44,7 @@ class ModelClasses(Family):
         """A module-level subclass that keeps its library parent's signature (no __init__ of its own) is
         called like the parent: bind it before any call of it is visited, wherever that call is."""
         for statement in module.body:
-            if isinstance(statement, cst.ClassDef) and not _defines_init(statement):
+            if isinstance(statement, cst.ClassDef) and not defines_init(statement):
                 parent = self._library_parent(statement)
                 if parent is not None and parent.support == NORM_LAYER_WORKS:
                     local = f"{LOCAL_CLASS_PREFIX}{statement.name.value}"
@@ -53,7 +53,7 @@ class ModelClasses(Family):
 
     def visit_class(self, node: cst.ClassDef) -> None:
         """Before the class's scope is entered: its bases resolve in the enclosing scopes."""
-        self._classes.append(_ClassFrame(node, self._library_parent(node), defines_init=_defines_init(node)))
+        self._classes.append(_ClassFrame(node, self._library_parent(node), defines_init=defines_init(node)))
 
     def leave_class(self, node: cst.ClassDef) -> None:
         frame = self._classes.pop()
@@ -147,6 +147,6 @@ def _display(model: ModelClass) -> str:
     return f"{model.name} ({model.modules[-1]})"
 
 
-def _defines_init(node: cst.ClassDef) -> bool:
+def defines_init(node: cst.ClassDef) -> bool:
     body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
     return any(isinstance(s, cst.FunctionDef) and s.name.value == "__init__" for s in body)

@@ -1,13 +1,18 @@
-"""BN001/BN003/BN004/BN005: norm layers that libraries build from a spec (norm_factories.py): MONAI's
-get_norm_layer("batch", ...) and Norm[Norm.BATCH, 2](...), mmcv's build_norm_layer(dict(type="BN"), ...) and
-ConvModule(norm_cfg=...), detectron2's get_norm("BN", ...).
+"""BN001/BN002/BN003/BN004/BN005: norm layers that libraries build from a spec (norm_factories.py): MONAI's
+get_norm_layer("batch", ...), Norm[Norm.BATCH, 2] called or used as a value, and its networks and blocks
+(UNet(norm=...), DenseNet121() whose default is batch, AttentionUnet with BatchNorm out of reach), called or
+subclassed; mmcv's build_norm_layer(dict(type="BN"), ...) and ConvModule(norm_cfg=...); detectron2's
+get_norm("BN", ...); torch_geometric's norm="batch_norm" of MLP (its default), the BasicGNN models and
+GPSConv, normalization_resolver("batch_norm", ...); GENConv's norm="batch", CGConv(batch_norm=True) and
+Polynormer(post_bn=True), which only the runtime patch fixes.
 
 Only specs written at the call are read: a name or a config built elsewhere is not followed.
 """
 
 from __future__ import annotations
 
-from typing import Optional
+import dataclasses
+from typing import TYPE_CHECKING, Optional
 
 import libcst as cst
 
@@ -17,47 +22,92 @@ from ..knowledge import TRACKING_KEYWORD, NormClass
 from ..norm_factories import (
     DETECTRON2_NAME,
     MMCV_CFG,
+    MONAI_HARD_WIRED,
     MONAI_NORM_FACTORY,
     MONAI_TRACKING_NAMES,
     NORM_FACTORY_BY_QUALNAME,
     OPENMMLAB_MODEL_BY_QUALNAME,
+    PYG_FIXED,
+    PYG_MLP_LEGACY,
+    PYG_MLP_NAMES,
+    PYG_NAME,
+    PYG_NORM_KWARGS,
+    PYG_RESOLVER,
+    PYG_TRACKING_SLOT,
     NormFactory,
     OpenMMLabModel,
 )
 from ..scopes import resolve
 from . import Family
 from .builders import RUNTIME_ADVICE
+from .constructors import LOCAL_CLASS_PREFIX
+from .model_classes import defines_init
+
+if TYPE_CHECKING:
+    from ..visitor import BatchNormVisitor
 
 _EMPTY = cst.Module([])
+_PYG_KINDS = (PYG_NAME, PYG_RESOLVER, PYG_FIXED)
 
 
 class NormSpecs(Family):
-    def __init__(self, visitor) -> None:
+    def __init__(self, visitor: BatchNormVisitor) -> None:
         super().__init__(visitor)
+        self.norm_factories: dict[str, NormFactory] = dict(NORM_FACTORY_BY_QUALNAME)
+        self._classes: list[tuple[cst.ClassDef, Optional[str]]] = []  # each class, and its factory parent's name
+        # Per class being visited: the OpenMMLab backbone it subclasses (qualified name and entry), or None.
+        self._openmmlab_parents: list[Optional[tuple[str, OpenMMLabModel]]] = []
         self._config_specs: Optional[set[int]] = None  # in an OpenMMLab config: ids of its norm specs to report
         self._beside_no_norm_eval: set[int] = set()  # ids of those in a backbone dict that sets no norm_eval
-        # Per class being visited: the OpenMMLab backbone it subclasses (qualified name and entry), or None.
-        self._parents: list[Optional[tuple[str, OpenMMLabModel]]] = []
-        self._class_names: list[str] = []
 
-    def visit_class(self, node: cst.ClassDef) -> None:
-        """Before the class's scope is entered: its bases resolve in the enclosing scopes."""
-        parent = None
-        for base in node.bases:
-            qualified = resolve(base.value, self.visitor.scopes)
-            if qualified in OPENMMLAB_MODEL_BY_QUALNAME:
-                parent = (qualified, OPENMMLAB_MODEL_BY_QUALNAME[qualified])
-        self._parents.append(parent)
-        self._class_names.append(node.name.value)
-
-    def leave_class(self, node: cst.ClassDef) -> None:
-        self._parents.pop()
-        self._class_names.pop()
-
+    # Subclasses of a library class that takes a spec (`class Net(UNet)`), dispatched by the visitor.
     def visit_module(self, module: cst.Module) -> None:
+        """A module-level subclass without an __init__ of its own is called like its parent: bind it first
+        (one of a hard-wired parent is reported once, at its class statement). Also: is it an OpenMMLab config?"""
+        for statement in module.body:
+            if isinstance(statement, cst.ClassDef) and not defines_init(statement):
+                parent = self._factory_parent(statement)
+                if parent is not None and self.norm_factories[parent].kind != MONAI_HARD_WIRED:
+                    local = f"{LOCAL_CLASS_PREFIX}{statement.name.value}"
+                    self.visitor.scopes[0].bindings[statement.name.value] = local
+                    self.norm_factories[local] = self.norm_factories[parent]
         self._config_specs = None
         if _is_openmmlab_config(module):
             self._config_specs, self._beside_no_norm_eval = _openmmlab_config_specs(module)
+
+    def visit_class(self, node: cst.ClassDef) -> None:
+        self._classes.append((node, self._factory_parent(node)))
+        self._openmmlab_parents.append(self._openmmlab_parent(node))
+
+    def leave_class(self, node: cst.ClassDef) -> None:
+        _, parent = self._classes.pop()
+        self._openmmlab_parents.pop()
+        if parent is not None and self.norm_factories[parent].kind == MONAI_HARD_WIRED:
+            builds = self.norm_factories[parent].builds
+            message = f"{node.name.value} subclasses {parent.rsplit('.', 1)[-1]}, which builds {builds}; {RUNTIME_ADVICE}"
+            self.visitor.report(node.name, "BN004", message)
+
+    def leave_parent_init(self, original: cst.Call, updated: cst.Call) -> Optional[cst.Call]:
+        """`super().__init__(...)` or `Parent.__init__(self, ...)` in a subclass: read like a call of the parent."""
+        openmmlab = self._openmmlab_parents[-1] if self._openmmlab_parents else None
+        if openmmlab is not None and _is_super_init(original):
+            qualified, model = openmmlab
+            name = f"{qualified.rsplit('.', 1)[-1]}.__init__ in {self._classes[-1][0].name.value}"
+            return self._openmmlab_model(original, updated, qualified, model, name)
+        func = original.func
+        if not (self._classes and self._classes[-1][1] and isinstance(func, cst.Attribute) and func.attr.value == "__init__"):
+            return None
+        node, parent = self._classes[-1]
+        if isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name) and func.value.func.value == "super":
+            offset = 0
+        elif resolve(func.value, self.visitor.scopes) == parent:
+            offset = 1  # the explicit form passes self first
+        else:
+            return None
+        factory = self.norm_factories[parent]
+        if factory.kind == MONAI_HARD_WIRED:
+            return updated  # reported once, at the class statement
+        return self._apply(original, updated, f"{parent.rsplit('.', 1)[-1]}.__init__ in {node.name.value}", factory, offset)
 
     def leave_unresolved_call(self, original: cst.Call, updated: cst.Call) -> Optional[cst.Call]:
         """A call without a qualified callee: `Norm[Norm.BATCH, 2](64)`, or a config's `dict(type='SyncBN')`."""
@@ -78,24 +128,45 @@ class NormSpecs(Family):
                 f"{TRACKING_KEYWORD}=False in the config you build from, or {RUNTIME_ADVICE}",
             )
             return updated
-        parent = self._parents[-1] if self._parents else None
-        if parent is not None and _is_super_init(original):
-            # `super().__init__(...)` in a subclass of an OpenMMLab backbone: a call of the parent, same slots.
-            qualified, model = parent
-            name = f"{qualified.rsplit('.', 1)[-1]}.__init__ in {self._class_names[-1]}"
-            return self._openmmlab_model(original, updated, qualified, model, name)
         return self.leave_subscript_call(original, updated)
 
+    def _factory_parent(self, node: cst.ClassDef) -> Optional[str]:
+        for base in node.bases:
+            qualified = resolve(base.value, self.visitor.scopes)
+            if qualified in self.norm_factories and self.norm_factories[qualified].kind not in _PYG_KINDS:
+                return qualified  # (a subclass of a pyg model is not followed: _pyg_call reads calls only)
+        return None
+
+    def _openmmlab_parent(self, node: cst.ClassDef) -> Optional[tuple[str, OpenMMLabModel]]:
+        """The OpenMMLab backbone a class subclasses; its bases resolve in the enclosing scopes."""
+        for base in node.bases:
+            qualified = resolve(base.value, self.visitor.scopes)
+            if qualified in OPENMMLAB_MODEL_BY_QUALNAME:
+                return qualified, OPENMMLAB_MODEL_BY_QUALNAME[qualified]
+        return None
+
     def leave_call(self, original: cst.Call, updated: cst.Call, callee: str) -> Optional[cst.Call]:
-        factory = NORM_FACTORY_BY_QUALNAME.get(callee)
+        factory = self.norm_factories.get(callee)
         if factory is None:
             model = OPENMMLAB_MODEL_BY_QUALNAME.get(callee)
             return None if model is None else self._openmmlab_model(original, updated, callee, model)
-        slot = find_slot(original.args, factory.keyword, factory.positional_index)
+        if factory.kind in _PYG_KINDS:
+            return self._pyg_call(original, updated, factory, callee)
+        if factory.kind == MONAI_HARD_WIRED:
+            self._report_hard_wired(original, callee, factory)
+            return updated
+        return self._apply(original, updated, callee.rsplit(".", 1)[-1], factory, 0)
+
+    def _apply(self, original: cst.Call, updated: cst.Call, name: str, factory: NormFactory, offset: int) -> cst.Call:
+        """The call of `factory` (called `name` in messages) with its spec fixed, `offset` arguments before its own."""
+        index = None if factory.positional_index is None else factory.positional_index + offset
+        slot = find_slot(original.args, factory.keyword, index)
+        if (slot.absent or slot.maybe) and factory.default_spec:
+            return self._default_spec(original, updated, name, factory, slot)
         if slot.absent or slot.maybe:
-            return updated  # every factory here defaults to no BatchNorm; a spec in **kwargs is not followed
+            return updated  # the default builds no BatchNorm; a spec in **kwargs is not followed
         spec = original.args[slot.arg_index].value
-        what = f"{callee.rsplit('.', 1)[-1]}: {factory.keyword}"
+        what = f"{name}: {factory.keyword}"
         if factory.kind == DETECTRON2_NAME:
             if string_literal(spec) in factory.tracking_specs:
                 self.visitor.report(
@@ -165,17 +236,51 @@ class NormSpecs(Family):
         self.visitor.record(original, "add-keyword", value_source, keyword=factory.keyword)
         return layout.append_keyword(updated, factory.keyword, new_spec)
 
+    def _report_hard_wired(self, original: cst.Call, callee: str, factory: NormFactory) -> None:
+        self.visitor.report(original, "BN004", f"{callee.rsplit('.', 1)[-1]} builds {factory.builds}; {RUNTIME_ADVICE}")
+
+    def _default_spec(self, original: cst.Call, updated: cst.Call, name: str, factory: NormFactory, slot) -> cst.Call:
+        """No spec at the call, and the default builds BatchNorm: the default restated with the key, as a keyword."""
+        what = f"{name}: {factory.keyword}"
+        if slot.maybe:
+            self.visitor.report(
+                original, "BN005", f"{what} {slot.reason}; its default {factory.default_spec} builds {factory.builds} layers"
+            )
+            return updated
+        new_spec = self._monai_spec(original, cst.parse_expression(factory.default_spec), factory, f"{what} (default)")
+        if new_spec is None:
+            return updated
+        value_source = _EMPTY.code_for_node(new_spec)
+        self.visitor.record(original, "add-keyword", value_source, keyword=factory.keyword)
+        return layout.append_keyword(updated, factory.keyword, new_spec)
+
     def leave_subscript_call(self, original: cst.Call, updated: cst.Call) -> Optional[cst.Call]:
         """`Norm[Norm.BATCH, 2](64)`: the subscript is the class BatchNorm2d, so the call is BN001's."""
-        subscript = original.func
+        norm_class = self.monai_norm_class(original.func)
+        if norm_class is None:
+            return None
+        return self.visitor.constructors.construct(original, updated, norm_class, updated.args, offset=0)
+
+    def leave_subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
+        """`norm_type = Norm[Norm.BATCH, 2]`: the class BatchNorm2d used as a value, so BN002's."""
+        if not self.visitor.factories.in_position(original):
+            return updated  # the common case, settled before resolving anything
+        norm_class = self.monai_norm_class(original)
+        if norm_class is None:
+            return updated
+        # Only fixed where every use of a name it is bound to calls it: MONAI's SEResNet50 and AHNet put theirs
+        # in isinstance(m, norm_type), which a partial would make raise TypeError.
+        return self.visitor.factories.reference_class(original, updated, norm_class, only_called=True)
+
+    def monai_norm_class(self, subscript: cst.BaseExpression) -> Optional[NormClass]:
+        """The norm class that MONAI's `Norm[Norm.BATCH, d]` / `Norm["batch", d]` is, else None."""
         if not isinstance(subscript, cst.Subscript) or resolve(subscript.value, self.visitor.scopes) not in MONAI_NORM_FACTORY:
             return None
         first = subscript.slice[0].slice
         if not isinstance(first, cst.Index) or not self._monai_tracking_name(first.value, MONAI_TRACKING_NAMES):
             return None
         # BatchNorm1d/2d/3d and SyncBatchNorm all take track_running_stats at positional index 4.
-        norm_class = NormClass(_EMPTY.code_for_node(subscript), (), True, 4)
-        return self.visitor.constructors.construct(original, updated, norm_class, updated.args, offset=0)
+        return NormClass(_EMPTY.code_for_node(subscript), (), True, 4)
 
     def _monai_tracking_name(self, expression: cst.BaseExpression, tracking_names: tuple[str, ...]) -> bool:
         name = string_literal(expression)
@@ -262,10 +367,197 @@ class NormSpecs(Family):
             fixable=True,
         )
 
+    # torch_geometric: a string spec looked up by normalization_resolver (norm_factories.py) -----------------
+
+    def _pyg_call(self, original: cst.Call, updated: cst.Call, factory: NormFactory, callee: str) -> cst.Call:
+        if factory.kind == PYG_RESOLVER:
+            return self._pyg_resolver(original, updated, callee)
+        short = callee.rsplit(".", 1)[-1]
+        kwargs_index = None if factory.positional_index is None else factory.positional_index + 1
+        legacy = find_slot(original.args, PYG_MLP_LEGACY[0], None) if callee in PYG_MLP_NAMES else None
+        if legacy is not None and not legacy.absent and not legacy.maybe:
+            # MLP(batch_norm=<bool>) replaces norm= and norm_kwargs= (a value that is not a bool is ignored)
+            flag = original.args[legacy.arg_index].value
+            value = literal_value(flag)
+            if value is False:
+                return updated
+            if value is UNKNOWN and describe_non_bool(flag) == "a value that is not a literal":
+                self.visitor.report(
+                    original,
+                    "BN005",
+                    f"{short}: batch_norm (deprecated) is set to a value that is not a literal; if True, it builds "
+                    f"torch_geometric BatchNorm layers from {PYG_MLP_LEGACY[1]}, whatever norm= says",
+                )
+                return updated
+            if value is True:
+                what = f"{short}: batch_norm=True (deprecated)"
+                return self._pyg_norm_kwargs(original, updated, factory, "batch_norm", '"', what, PYG_MLP_LEGACY[1], None)
+        if callee in PYG_MLP_NAMES and _pyg_mlp_has_no_norm_layer(original.args):
+            return updated
+        slot = find_slot(original.args, factory.keyword, factory.positional_index)
+        if (slot.absent or slot.maybe) and not factory.default_spec:
+            return updated  # the default builds no tracking layer; a spec in **kwargs is not followed
+        spec = cst.parse_expression(factory.default_spec) if slot.absent or slot.maybe else original.args[slot.arg_index].value
+        name = string_literal(spec)
+        if name is None and factory.kind == PYG_FIXED and literal_value(spec) is True:
+            name = "True"  # CGConv(batch_norm=True), Polynormer(post_bn=True)
+        if name is None:
+            return updated  # a layer instance (BN001 at its constructor), None, or a name that is not followed
+        tracks = name in factory.tracking_specs if factory.kind == PYG_FIXED else normalize_pyg_name(name) in PYG_TRACKING_SLOT
+        if not tracks:
+            return updated
+        default = f"{factory.keyword}={factory.default_spec} (the default)"
+        if slot.maybe:
+            self.visitor.report(
+                original,
+                "BN005",
+                f"{short}: {factory.keyword} {slot.reason}, and {default} builds layers that track running stats",
+            )
+            return updated
+        given = _EMPTY.code_for_node(spec)
+        what = f"{short}: {default if slot.absent else f'{factory.keyword}={given}'}"
+        if factory.kind == PYG_FIXED:
+            self.visitor.report(
+                original,
+                "BN004",
+                f"{what} builds {factory.builds} layers with the channel count only, so no argument reaches them; "
+                f"{RUNTIME_ADVICE}",
+            )
+            return updated
+        quote = "'" if not slot.absent and spec.value.startswith("'") else '"'  # the file's, not pyg's
+        return self._pyg_norm_kwargs(original, updated, factory, name, quote, what, PYG_NORM_KWARGS, kwargs_index)
+
+    def _pyg_norm_kwargs(
+        self,
+        original: cst.Call,
+        updated: cst.Call,
+        factory: NormFactory,
+        name: str,
+        quote: str,
+        what: str,
+        keyword: str,
+        index: Optional[int],
+    ) -> cst.Call:
+        """norm_kwargs gets "track_running_stats": False, which every layer the models resolve receives."""
+        layer = PYG_TRACKING_SLOT[normalize_pyg_name(name)][0]
+        factory = dataclasses.replace(factory, builds=f"torch_geometric {layer}")
+        slot = find_slot(original.args, keyword, index)
+        if slot.maybe:
+            self.visitor.report(original, "BN005", f"{what}: {TRACKING_KEYWORD} {slot.reason} (in {keyword})")
+            return updated
+        given = None if slot.absent else original.args[slot.arg_index].value
+        if given is None or literal_value(given) is None:
+            if not self._report_fix(original, what, factory):
+                return updated
+            new_source = f"{{{quote}{TRACKING_KEYWORD}{quote}: False}}"
+            new_value: Optional[cst.BaseExpression] = cst.parse_expression(new_source)
+        else:
+            entries = (
+                _dict_literal_entries(given)
+                if isinstance(given, cst.Dict)
+                else _dict_call_entries(given)
+                if isinstance(given, cst.Call) and self._is_builtin_dict(given.func)
+                else None
+            )
+            if entries is None:
+                self.visitor.report(
+                    original,
+                    "BN005",
+                    f"{what}: {keyword} is not a dict literal or dict(...) call, so {TRACKING_KEYWORD} may be set "
+                    f"in it or not",
+                )
+                return updated
+            allow_single_element = entries[0].get("allow_single_element")
+            if allow_single_element is not None and literal_value(allow_single_element) is not False:
+                self.visitor.report(
+                    original,
+                    "BN004",
+                    f"{what}: allow_single_element needs {TRACKING_KEYWORD}=True, so no argument makes these "
+                    f"layers vmap-safe; {RUNTIME_ADVICE}",
+                )
+                return updated
+            new_value = self._config(original, given, factory, what, type_key=False)
+            if new_value is None:
+                return updated
+            new_source = _EMPTY.code_for_node(new_value)
+        if slot.absent:
+            self.visitor.record(original, "add-keyword", new_source, keyword=keyword)
+            return layout.append_keyword(updated, keyword, new_value)
+        action = "set-positional" if slot.positional else "set-keyword"
+        self.visitor.record(original, action, new_source, slot.arg_index, keyword=keyword)
+        new_args = list(updated.args)
+        new_args[slot.arg_index] = new_args[slot.arg_index].with_changes(value=new_value)
+        return updated.with_changes(args=new_args)
+
+    def _pyg_resolver(self, original: cst.Call, updated: cst.Call, callee: str) -> cst.Call:
+        """normalization_resolver("batch_norm", c, ...): the arguments after the query are the layer's own."""
+        if not original.args or original.args[0].keyword is not None or original.args[0].star:
+            return updated
+        name = string_literal(original.args[0].value)
+        if name is None or normalize_pyg_name(name) not in PYG_TRACKING_SLOT:
+            return updated
+        layer, position = PYG_TRACKING_SLOT[normalize_pyg_name(name)]
+        what = f"{callee.rsplit('.', 1)[-1]}({original.args[0].value.value}) builds a torch_geometric {layer}"
+        layer_args = original.args[1:]
+        allow = find_slot(layer_args, "allow_single_element", 5 if layer == "BatchNorm" else None)
+        if not allow.absent and not allow.maybe and literal_value(layer_args[allow.arg_index].value) is not False:
+            self.visitor.report(
+                original,
+                "BN004",
+                f"{what}: allow_single_element needs {TRACKING_KEYWORD}=True, so no argument makes it vmap-safe; "
+                f"{RUNTIME_ADVICE}",
+            )
+            return updated
+        slot = find_slot(layer_args, TRACKING_KEYWORD, position)
+        if slot.maybe:
+            self.visitor.report(original, "BN005", f"{what}: {TRACKING_KEYWORD} {slot.reason}")
+            return updated
+        fix = f"{what} that tracks running stats: pass {TRACKING_KEYWORD}=False"
+        if slot.absent:
+            if not self.visitor.report(original, "BN003", fix, fixable=True):
+                return updated
+            self.visitor.record(original, "add-keyword", "False")
+            return layout.append_keyword(updated, TRACKING_KEYWORD, cst.Name("False"))
+        index = slot.arg_index + 1
+        value = literal_value(original.args[index].value)
+        if value is UNKNOWN:
+            described = describe_non_bool(original.args[index].value)
+            self.visitor.report(original, "BN005", f"{what}: {TRACKING_KEYWORD} is set to {described}")
+            return updated
+        if value is not True or not self.visitor.report(original, "BN003", fix, fixable=True):
+            return updated
+        self.visitor.record(original, "set-positional" if slot.positional else "set-keyword", "False", index)
+        new_args = list(updated.args)
+        new_args[index] = new_args[index].with_changes(value=new_args[index].value.with_changes(value="False"))
+        return updated.with_changes(args=new_args)
+
     def _is_builtin_dict(self, func: cst.BaseExpression) -> bool:
         return isinstance(func, cst.Name) and func.value == "dict" and not any(
             "dict" in scope.bindings for scope in self.visitor.scopes
         )
+
+
+def _pyg_mlp_has_no_norm_layer(args) -> bool:
+    """MLP([a, b]) or MLP(..., num_layers=1) with plain_last=True (the default): one linear layer, no norm."""
+    plain_last = find_slot(args, "plain_last", None)
+    if plain_last.maybe or (not plain_last.absent and literal_value(args[plain_last.arg_index].value) is not True):
+        return False
+    channels = find_slot(args, "channel_list", 0)
+    if not channels.absent and not channels.maybe:
+        channel_list = args[channels.arg_index].value
+        if isinstance(channel_list, (cst.List, cst.Tuple)):
+            elements = channel_list.elements
+            return len(elements) == 2 and not any(isinstance(e, cst.StarredElement) for e in elements)
+    layers = find_slot(args, "num_layers", None)
+    if layers.absent or layers.maybe:
+        return False
+    count = args[layers.arg_index].value
+    return isinstance(count, cst.Integer) and count.evaluated_value == 1
+
+
+def normalize_pyg_name(name: str) -> str:
+    """torch_geometric.resolver.normalize_string: how normalization_resolver compares a name."""
+    return name.lower().replace("-", "").replace("_", "").replace(" ", "")
 
 
 def _dict_literal_entries(config: cst.Dict):

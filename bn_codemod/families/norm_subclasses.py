@@ -43,7 +43,10 @@ def classify(node: cst.ClassDef, parent: NormClass, scopes: list) -> Subclass:
     name = node.name.value
     init = _init(node)
     if init is None:
-        return Subclass(SAME_SIGNATURE, NormClass(name, (), parent.tracks_by_default, parent.positional_index))
+        return Subclass(
+            SAME_SIGNATURE,
+            NormClass(name, (), parent.tracks_by_default, parent.positional_index, parent.needs_tracking),
+        )
     calls = _parent_init_calls(init, parent, scopes)
     if not calls:
         return Subclass(UNDECIDABLE, reason="its __init__ does not call the parent's __init__ where bn-codemod can see it")
