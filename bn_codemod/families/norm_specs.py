@@ -193,6 +193,16 @@ class NormSpecs(Family):
         new_args[slot.arg_index] = new_args[slot.arg_index].with_changes(value=new_spec)
         return updated.with_changes(args=new_args)
 
+    def _add_spec(
+        self, original: cst.Call, updated: cst.Call, factory: NormFactory, new_spec: Optional[cst.BaseExpression]
+    ) -> cst.Call:
+        """The call with `factory`'s parameter added as a keyword (none there yet)."""
+        if new_spec is None:
+            return updated
+        value_source = _EMPTY.code_for_node(new_spec)
+        self.visitor.record(original, "add-keyword", value_source, keyword=factory.keyword)
+        return layout.append_keyword(updated, factory.keyword, new_spec)
+
     def _openmmlab_model(
         self, original: cst.Call, updated: cst.Call, callee: str, model: OpenMMLabModel, name: str = ""
     ) -> cst.Call:
@@ -230,11 +240,7 @@ class NormSpecs(Family):
             return self._set_spec(original, updated, factory, slot, new_spec)
         default = cst.parse_expression(factory.default_spec)
         new_spec = self._config(original, default, factory, f"{name}: the default {factory.keyword}", type_key=True)
-        if new_spec is None:
-            return updated
-        value_source = _EMPTY.code_for_node(new_spec)
-        self.visitor.record(original, "add-keyword", value_source, keyword=factory.keyword)
-        return layout.append_keyword(updated, factory.keyword, new_spec)
+        return self._add_spec(original, updated, factory, new_spec)
 
     def _report_hard_wired(self, original: cst.Call, callee: str, factory: NormFactory) -> None:
         self.visitor.report(original, "BN004", f"{callee.rsplit('.', 1)[-1]} builds {factory.builds}; {RUNTIME_ADVICE}")
@@ -248,11 +254,7 @@ class NormSpecs(Family):
             )
             return updated
         new_spec = self._monai_spec(original, cst.parse_expression(factory.default_spec), factory, f"{what} (default)")
-        if new_spec is None:
-            return updated
-        value_source = _EMPTY.code_for_node(new_spec)
-        self.visitor.record(original, "add-keyword", value_source, keyword=factory.keyword)
-        return layout.append_keyword(updated, factory.keyword, new_spec)
+        return self._add_spec(original, updated, factory, new_spec)
 
     def leave_subscript_call(self, original: cst.Call, updated: cst.Call) -> Optional[cst.Call]:
         """`Norm[Norm.BATCH, 2](64)`: the subscript is the class BatchNorm2d, so the call is BN001's."""
