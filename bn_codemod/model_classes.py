@@ -29,6 +29,9 @@ class ModelClass:
     default_norm: str = ""  # the torch.nn class the model uses when norm_layer is None
     default_kwargs: tuple[tuple[str, str], ...] = ()  # that default's keywords as source text, to restate
     reason: str = ""  # for RUNTIME_ONLY: short, user-facing
+    # A building block that model classes take as a value (`ResNet(block=Bottleneck)`, smp's `"block": Bottleneck`):
+    # as a value it is the model's business, fixed or reported at the model's call; built directly, it is reported.
+    block: bool = False
 
 
 _M = "torchvision.models"
@@ -49,8 +52,8 @@ _S3D_BN = (("eps", "0.001"), ("momentum", "0.001"))
 # building, see torchvision_builders.py) construct; the builders only forward their keywords to these classes.
 TORCHVISION_CLASSES: tuple[ModelClass, ...] = (
     ModelClass("ResNet", _tv("resnet"), NORM_LAYER_WORKS, 7, "BatchNorm2d"),
-    ModelClass("BasicBlock", _tv("resnet", exported=False), NORM_LAYER_WORKS, 7, "BatchNorm2d"),
-    ModelClass("Bottleneck", _tv("resnet", exported=False), NORM_LAYER_WORKS, 7, "BatchNorm2d"),
+    ModelClass("BasicBlock", _tv("resnet", exported=False), NORM_LAYER_WORKS, 7, "BatchNorm2d", block=True),
+    ModelClass("Bottleneck", _tv("resnet", exported=False), NORM_LAYER_WORKS, 7, "BatchNorm2d", block=True),
     ModelClass("MobileNetV2", (*_tv("mobilenetv2"), f"{_M}.mobilenet"), NORM_LAYER_WORKS, 5, "BatchNorm2d"),
     ModelClass(
         "MobileNetV3", (*_tv("mobilenetv3"), f"{_M}.mobilenet"), NORM_LAYER_WORKS, 4, "BatchNorm2d", _MOBILENET_V3_BN
@@ -123,8 +126,9 @@ _TIMM_CLASSES_BY_MODULE: dict[str, tuple[str, ...]] = {
     "xception": ("Xception",),
     "xception_aligned": ("XceptionAligned",),
 }
+_TIMM_BLOCKS = frozenset({"BasicBlock", "Bottleneck"})
 TIMM_CLASSES: tuple[ModelClass, ...] = tuple(
-    ModelClass(name, (_TIMM, f"{_TIMM}.{module}"), RUNTIME_ONLY, reason=TIMM_REASON)
+    ModelClass(name, (_TIMM, f"{_TIMM}.{module}"), RUNTIME_ONLY, reason=TIMM_REASON, block=name in _TIMM_BLOCKS)
     for module, names in _TIMM_CLASSES_BY_MODULE.items()
     for name in names
 )

@@ -32,7 +32,7 @@ import re
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from itertools import accumulate
-from typing import Iterable, Optional, Sequence
+from typing import Callable, Iterable, Optional, Sequence
 
 from .knowledge import (
     DEPRECATED_RUNTIME_PATCHES,
@@ -228,23 +228,45 @@ def _hit_lines(source: str, tree: ast.Module, lines: list[str], extra_classes: S
     # Those mentions are kept: within the function that binds the name, else anywhere in the file.
     # A `**dd` elsewhere cannot change what visible_dicts.py reads, so only dicts' other mentions count.
     simple: list[tuple[ast.stmt, Optional[ast.AST]]] = []
-    _simple_statements(tree.body, None, simple)
+    compound: list[tuple[ast.stmt, Optional[ast.AST]]] = []
+    _simple_statements(tree.body, None, simple, compound)
     local_names: dict[int, set[str]] = {}  # id(function) -> its parameters and assigned names
     followed: set[tuple[str, bool, int, int]] = set()  # (name, unpacked, first line, last line)
     # Likewise a name bound to a subscript (MONAI's `norm_type = Norm[Norm.BATCH, 2]`, or a parameter with
     # that default): norm_specs.py fixes it only when every other mention is a call, `norm_type(c)`.
     pending = _subscript_parameters(tree, hits) if "monai.networks" in libraries else set()  # only MONAI's Norm
+
+    def may_be_a_table(iterable: ast.expr) -> bool:
+        """Whether a loop's iterable names a norm class or a followed tuple/list: only then is it a table."""
+        tables = {name for name, unpacked, _, _ in followed if not unpacked}
+        return any(
+            (isinstance(node, ast.Name) and (node.id in tables or names_one(node.id)))
+            or (isinstance(node, ast.Attribute) and names_one(node.attr))
+            for node in ast.walk(iterable)
+        )
+
     while True:
         found, pending = pending, set()
+        # A loop over a table (`for cls in types:`, `[n(c) for n in types]`) is read through every mention of
+        # its variable in the function (factory_tables.py): kept too.
+        for statement, function in compound:
+            first, last = _first_line(statement), _first_line(_blocks(statement)[0][0]) - 1  # the header's lines
+            if any(line in hits for line in range(first, max(first, last) + 1)):
+                scope = (_first_line(function), function.end_lineno or 0) if function is not None else (1, len(lines))
+                found.update((name, False, *scope) for name in _loop_targets(statement, may_be_a_table))
         for statement, function in simple:
             first, last = _first_line(statement), statement.end_lineno or statement.lineno
             if not any(line in hits for line in range(first, last + 1)):
                 continue
-            names = {(name, True) for name in _UNPACKED.findall("".join(lines[first - 1 : last]))}
-            if isinstance(statement, ast.Assign) and isinstance(statement.value, (ast.Tuple, ast.Subscript)):
+            text = "".join(lines[first - 1 : last])
+            names = {(name, True) for name in _UNPACKED.findall(text)}
+            if isinstance(statement, ast.Assign) and isinstance(statement.value, (ast.Tuple, ast.List, ast.Subscript)):
                 names.update((target.id, False) for target in statement.targets if isinstance(target, ast.Name))
             if isinstance(statement, ast.AnnAssign) and isinstance(statement.value, ast.Subscript):
                 names.update((target.id, False) for target in (statement.target,) if isinstance(target, ast.Name))
+            if "for" in text:
+                scope = (_first_line(function), function.end_lineno or 0) if function is not None else (1, len(lines))
+                found.update((name, False, *scope) for name in _loop_targets(statement, may_be_a_table))
             for name, unpacked in names:
                 if function is not None and id(function) not in local_names:
                     local_names[id(function)] = _local_names(function)
@@ -288,19 +310,46 @@ def _subscript_parameters(tree: ast.Module, hits: set[int]) -> set[tuple[str, bo
 
 
 def _simple_statements(
-    statements: Iterable[ast.stmt], function: Optional[ast.AST], found: list[tuple[ast.stmt, Optional[ast.AST]]]
+    statements: Iterable[ast.stmt],
+    function: Optional[ast.AST],
+    found: list[tuple[ast.stmt, Optional[ast.AST]]],
+    compound: Optional[list[tuple[ast.stmt, Optional[ast.AST]]]] = None,
 ) -> None:
-    """Every statement that holds no other statement, at any depth, with its innermost enclosing function."""
+    """Every statement that holds no other statement, at any depth, with its innermost enclosing function; and
+    into `compound`, every other statement but def and class."""
     for statement in statements:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            _simple_statements(statement.body, statement, found)
+            _simple_statements(statement.body, statement, found, compound)
         elif isinstance(statement, ast.ClassDef):
-            _simple_statements(statement.body, function, found)
+            _simple_statements(statement.body, function, found, compound)
         elif _blocks(statement):
+            if compound is not None:
+                compound.append((statement, function))
             for block in _blocks(statement):
-                _simple_statements(block, function, found)
+                _simple_statements(block, function, found, compound)
         else:
             found.append((statement, function))
+
+
+def _loop_targets(statement: ast.stmt, may_be_a_table: Callable[[ast.expr], bool]) -> set[str]:
+    """Names bound by a `for` statement's target and by the comprehensions in a statement (in a compound
+    statement, in its header only), where the loop's iterable may be a table."""
+    names: set[str] = set()
+    parts: list[ast.AST] = [statement]
+    if _blocks(statement):
+        fields = ast.iter_fields(statement)
+        parts = [value for field, value in fields if field not in _BLOCK_FIELDS and isinstance(value, ast.AST)]
+        parts += getattr(statement, "items", [])  # with
+        if isinstance(statement, (ast.For, ast.AsyncFor)) and may_be_a_table(statement.iter):
+            names.update(node.id for node in ast.walk(statement.target) if isinstance(node, ast.Name))
+    for part in parts:
+        for node in ast.walk(part):
+            if isinstance(node, ast.comprehension) and may_be_a_table(node.iter):
+                names.update(name.id for name in ast.walk(node.target) if isinstance(name, ast.Name))
+    return names
+
+
+_BLOCK_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases", "items"})
 
 
 def _local_names(function: ast.AST) -> set[str]:

@@ -100,6 +100,21 @@ elsewhere: `isinstance(m, norm_type)` raises `TypeError` on a `partial`. Such a 
 without a fix. (On MONAI, whose `Norm["batch", dim]` returns a class from such a table, fixing it
 made 12 networks run under vmap but `SEResNet50` fail at construction: it is reported.)
 
+A table iterated to build layers is a factory table too, tuple or list, named or literal:
+`for cls in (nn.BatchNorm1d, nn.BatchNorm2d): layers.append(cls(c))`, `[norm(c) for norm in _NORMS]`,
+`for i, norm in enumerate(_NORMS)`, `for norm, c in zip(_NORMS, channels)`, `reversed(_NORMS)`. Its classes
+are wrapped when every mention of the loop variable in its function is the loop itself or a call that a
+partial serves like the class (at most four positional arguments, no `track_running_stats=`, no `*`/`**`),
+and the table itself is used only so. A loop variable that is also compared, stored, returned, passed on or
+used in `isinstance` (`if type(m) is cls`), or a call passing `track_running_stats`, gets the table reported
+without a fix, as does a table also used as a type (`isinstance(m, _NORMS)`) or a public module-level one
+(`NORMS = [...]`, which other modules may import and compare with). A loop that never calls its variable
+(`for kind in (nn.BatchNorm1d, nn.BatchNorm2d): if isinstance(m, kind)`) is a type check: silent. A list
+of norm classes neither indexed nor iterated in its scope keeps the list rule above (its elements are
+wrapped). On mmcv's tests, `norm_set1 = [nn.BatchNorm1d, ...]`, iterated to build layers and also passed
+as `is_norm(layer, exclude=(norm_type, ))`, is now reported where it used to be wrapped (`is_norm` rejects
+a partial in `exclude` with a `TypeError`).
+
 MONAI's `Norm[Norm.BATCH, d]` (or `Norm["batch", d]`, `Norm.SYNCBATCH`; `Norm` from
 `monai.networks.layers` or `.factories`) is the class `BatchNorm{d}d` itself: used as a value it is read
 exactly like the class, so `norm_type = Norm[Norm.BATCH, spatial_dims]`, `norm_layer=Norm[Norm.BATCH, 2]`
@@ -132,7 +147,14 @@ in every spelling, wherever they are built:
 - a direct call, `ResNet(BasicBlock, [2, 2, 2, 2])`;
 - a subclass's `super().__init__(...)` or `ResNet.__init__(self, ...)`, as segmentation encoders do;
   `super().__init__(**kwargs)` may already carry `norm_layer`: BN005, set it where the kwargs are built;
-- the calls of a module-level subclass without an `__init__` of its own (and its subclasses).
+- the calls of a subclass without an `__init__` of its own (and its subclasses), defined at module level
+  or inside a function or class body (then its calls in that body);
+- `functools.partial(ResNet, BasicBlock, [2, 2, 2, 2])`, a model class made into a factory: the keyword is
+  added to the partial (a positional `norm_layer` counts from after the class); `**kwargs` in it is BN005.
+  Builders likewise: `partial(torchvision.models.resnet50, num_classes=10)` gets the call's fix, and
+  `partial(models.densenet121)`, `partial(resnet18, pretrained=True)` or `partial(timm.create_model, ...)`
+  the call's BN004. A model class or builder used as a value without `partial` is BN004 (its call is out
+  of sight).
 
 The table is [`bn_codemod/model_classes.py`](../bn_codemod/model_classes.py): `scripts/verify_model_classes.py`
 checks each entry against torchvision 0.28.0's source (parameter position, default `None`, the
@@ -262,6 +284,17 @@ Reported, each with the same advice, because no argument works:
   efficientnet_pytorch's `EfficientNet`, `EfficientNet.from_name`, `EfficientNet.from_pretrained`;
 - a subclass of a fixable torchvision class whose `__init__` never calls the parent's `__init__`
   where bn-codemod can see it;
+- any model class of these tables (or a local subclass bound to one), or torchvision builder, used as a
+  value that may build a model, where its call is out of sight: assigned (`model_cls = ResNet`, `Net =
+  ResNet`), returned, a keyword argument (`build(arch=ResNet)`), a parameter default, a list element or dict
+  value (a registry `{"resnet": ResNet}`, `{"r50": models.resnet50}`). Reported once, where it is named,
+  with the `norm_layer` to pass where it is called for the torchvision classes and builders that take one
+  (the detection builders, whose BatchNorm is frozen unless built without any weights, are left out as
+  values); `functools.partial(DenseNet, ...)` and `partial(timm.models.ResNet, ...)` are reported like the
+  call. Silent: type checks (`isinstance`, `issubclass`, `type(m) is ResNet`, `==`), `ResNet.__name__`, a
+  class passed positionally to some other function, and the blocks `BasicBlock`/`Bottleneck` handed to a
+  model (`ResNet(block=Bottleneck)`, smp's `{"block": Bottleneck}`, `partial(Bottleneck, groups=2)`), whose
+  norm layer is the model's (the verify script checks that their model passes it on);
 - detectron2's `get_norm(norm, out_channels)` (`detectron2.layers`, `.batch_norm`) with `norm` one of
   `"BN"`, `"SyncBN"`, `"nnSyncBN"`, `"naiveSyncBN"`, `"naiveSyncBN_N"`: it calls the class with the
   channel count only. `"FrozenBN"` never updates its statistics and `"GN"`/`"LN"` have none, so those
@@ -502,11 +535,13 @@ RULES: dict[str, Rule] = {
                 "argument (norm_layer=nn.BatchNorm2d), an assignment, a default parameter value, a "
                 "list element or dict value, a return value, or functools.partial(nn.BatchNorm2d, ...) "
                 "(MONAI's Norm[Norm.BATCH, d] is such a class); "
-                "also the elements of a factory table: a tuple of norm classes in a local name that is "
-                "only ever indexed and called right away (types = (nn.BatchNorm1d, nn.BatchNorm2d) with "
-                "types[dim - 1] called on the channels), or a tuple literal indexed and called. A table "
-                "whose classes may leave it (an index returned or stored, isinstance(m, types), a public "
-                "module-level name) is reported without a fix: a partial is not a type. "
+                "also the elements of a factory table: a tuple or list of norm classes in a local name that "
+                "is only ever indexed and called right away (types = (nn.BatchNorm1d, nn.BatchNorm2d) with "
+                "types[dim - 1] called on the channels) or iterated by loops whose variable is only called "
+                "(for cls in types: layers.append(cls(c)); [norm(c) for norm in types]; enumerate, zip, "
+                "reversed), or such a literal indexed or iterated likewise. A table whose classes may leave "
+                "it (an index returned or stored, isinstance(m, types), a loop variable also compared or "
+                "stored, a public module-level name) is reported without a fix: a partial is not a type. "
                 "Wraps the class in partial(..., track_running_stats=False), or adds or flips the keyword "
                 "in an existing partial; the partial import is reused or added. isinstance/issubclass "
                 "arguments, except clauses, annotations, base classes, comparisons, other tuples, sets "
@@ -534,8 +569,10 @@ RULES: dict[str, Rule] = {
                 "torchvision.ops.Conv2dNormActivation/Conv3dNormActivation, and torchvision model "
                 "classes whose norm_layer reaches every norm layer (ResNet, its BasicBlock and "
                 "Bottleneck, MobileNetV2, MobileNetV3, RegNet, EfficientNet, MaxVit, video S3D), "
-                "constructed directly, through a subclass that keeps their signature, or in a "
-                "subclass's super().__init__(...) (or Parent.__init__(self, ...)) call, and passes "
+                "constructed directly, through a subclass that keeps their signature (at module level or "
+                "in a function or class body), in a subclass's super().__init__(...) (or "
+                "Parent.__init__(self, ...)) call, or in functools.partial(ResNet, ...) (builders too: "
+                "partial(resnet50, ...)), and passes "
                 "norm_layer=partial(nn.BatchNorm2d, <the builder's (or class's) own eps/momentum>, "
                 "track_running_stats=False). A builder called with pretrained weights is not rewritten "
                 "(see BN004); a super().__init__(**kwargs) that may already carry norm_layer is BN005. "
@@ -587,7 +624,10 @@ RULES: dict[str, Rule] = {
                 "(timm.models ResNet, EfficientNet, RegNet, ByobNet, DenseNet, ...), pretrainedmodels' "
                 "builders and model classes (SENet, DPN, InceptionV4, Xception, ...) and "
                 "efficientnet_pytorch's EfficientNet (also from_name/from_pretrained); and a subclass "
-                "of a fixable torchvision class whose __init__ never calls the parent's; detectron2's "
+                "of a fixable torchvision class whose __init__ never calls the parent's; any of these "
+                "model classes or torchvision builders used as a value (model_cls = ResNet, returned, a "
+                "keyword argument, a default, a dict value), reported where it is named because its call "
+                "is out of sight, and functools.partial of a runtime-only class or builder; detectron2's "
                 "get_norm(\"BN\", c) (also SyncBN, nnSyncBN, naiveSyncBN, naiveSyncBN_N), which calls the "
                 "layer with the channel count only; torch_geometric's GENConv with norm=\"batch\" (its "
                 "default), CGConv(batch_norm=True) and Polynormer (post_bn=True by default); MONAI "

@@ -89,6 +89,7 @@ class BatchNormVisitor(FastTransformer):
         self.norm_specs.visit_class(node)
         self.scopes.append(scope_for_class(node))
         self.factory_values.enter_scope(node)
+        self.model_classes.enter_scope(_block_body(node.body))
 
     def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
         self.scopes.pop()
@@ -105,6 +106,7 @@ class BatchNormVisitor(FastTransformer):
         for param in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params):
             self.factories.mark(param.default, param.name.value, node)
         self.scopes.append(scope_for_function(node))
+        self.model_classes.enter_scope(_block_body(node.body))
         if self.hazards.active:
             self.hazards.visit_FunctionDef(node)
         self.factory_values.enter_scope(node)
@@ -178,7 +180,13 @@ class BatchNormVisitor(FastTransformer):
         self.factories.mark(node.value)
 
     def visit_List(self, node: cst.List) -> None:
-        self.factories.mark_all(element.value for element in node.elements)
+        self.factories.mark_list(node)
+
+    def visit_For(self, node: cst.For) -> None:
+        self.factory_values.visit_loop(node.target, node.iter)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self.factory_values.visit_loop(node.target, node.iter)
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         self.factories.mark(node.value)
@@ -239,3 +247,8 @@ class BatchNormVisitor(FastTransformer):
         if code not in HAZARD_CODES and code != "BN006":
             self.builds_norm_layers = True
         return super().report(node, code, message, fixable)
+
+
+def _block_body(block: cst.BaseSuite) -> Sequence[cst.CSTNode]:
+    """The statements of an indented block; none for `def f(): ...` on one line (it defines no class)."""
+    return block.body if isinstance(block, cst.IndentedBlock) else ()

@@ -16,7 +16,8 @@ module listed; for norm-layer classes, that `norm_layer` sits at the listed posi
 and that the class's own `if norm_layer is None: norm_layer = ...` is the listed default; for runtime-only
 entries, that their module builds BatchNorm and, for torchvision, that they take no norm_layer. It also lists
 the model classes of BatchNorm-building modules the table leaves out, with the reason each is left out, so a
-new release's additions show. Exits 1 on any disagreement.
+new release's additions show. Entries marked `block` (silent as values) must take norm_layer and be handed it by
+another model of their module. Exits 1 on any disagreement.
 """
 
 from __future__ import annotations
@@ -330,6 +331,40 @@ def check_library(files: dict[str, str], entries: tuple[ModelClass, ...]) -> Non
         print(f"ok  {defining}.{model.name}")
 
 
+def check_blocks(sources: dict[str, dict[str, str]]) -> None:
+    """Entries marked `block` are silent as values because a model class hands them its norm_layer: each takes
+    norm_layer, and another definition of its module calls a `block` parameter passing norm_layer or **kwargs."""
+    for model in (*TORCHVISION_CLASSES, *TIMM_CLASSES):
+        if not model.block:
+            continue
+        defining = model.modules[-1]
+        _, tree = module_file(sources[defining.split(".")[0]], defining)
+        cls = definitions(tree).get(model.name)
+        if not isinstance(cls, ast.ClassDef) or "norm_layer" not in init_parameters(cls)[0]:
+            fail(f"{defining}.{model.name}: marked a block, but takes no norm_layer")
+            continue
+        callers = [
+            node.name
+            for node in tree.body
+            if isinstance(node, (ast.ClassDef, ast.FunctionDef)) and node is not cls and _hands_norm_layer(node)
+        ]
+        if not callers or model.name in callers:
+            fail(f"{defining}.{model.name}: marked a block, but no model of its module hands a block its norm_layer")
+        else:
+            print(f"ok  {defining}.{model.name}: a block, given its norm_layer by {', '.join(callers)}")
+
+
+def _hands_norm_layer(definition: ast.AST) -> bool:
+    for node in ast.walk(definition):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and "block" in node.func.id:
+            values = [*node.args, *(k.value for k in node.keywords)]
+            if any(isinstance(v, ast.Name) and v.id == "norm_layer" for v in values):
+                return True
+            if any(k.arg is None for k in node.keywords):
+                return True
+    return False
+
+
 def build_torchvision_classes() -> None:
     """Construct each NORM_LAYER_WORKS torchvision class with and without the codemod's norm_layer."""
     import functools
@@ -418,6 +453,7 @@ def main() -> int:
     check_library(sources["pretrainedmodels"], PRETRAINEDMODELS_FACTORIES + PRETRAINEDMODELS_CLASSES)
     check_library(sources["efficientnet_pytorch"], EFFICIENTNET_PYTORCH_CLASSES)
     check_library_norm_classes(sources["torch_geometric"])
+    check_blocks(sources)
     print(f"\n{len(failures)} disagreement(s)" if failures else "\nthe table agrees with every source")
     return 1 if failures else 0
 

@@ -173,6 +173,43 @@ def test_every_mention_of_a_factory_table_is_kept():
     assert_same_everywhere(source.replace("    assert isinstance(m, TYPES)\n", "    pass\n"))
 
 
+def test_every_mention_of_a_loop_variable_over_a_table_is_kept():
+    """factory_tables.py reads every mention of the variable of a loop over a table, in its function."""
+    source = (
+        "import torch.nn as nn\n"
+        "_NORMS = [nn.BatchNorm1d, nn.BatchNorm2d]\n"
+        "def build(c, m):\n"
+        "    layers = []\n"
+        "    for cls in _NORMS:\n"
+        "        layers.append(cls(c))\n"
+        "    found = [make(c) for make in (nn.BatchNorm1d, nn.BatchNorm2d)]\n"
+        "    if m is cls or m is make:\n"
+        "        return found\n"
+        "    return layers\n"
+        "def unrelated(cls):\n"
+        "    return cls(1)\n"
+    )
+    reduced = reduce(source)
+    assert "        layers.append(cls(c))\n" in reduced and "    if m is cls or m is make:\n" in reduced
+    assert "    return cls(1)\n" not in reduced  # another function's own cls
+    assert_same_everywhere(source)
+    assert_same_everywhere(source.replace("    if m is cls or m is make:\n", "    if m:\n"))
+
+
+def test_a_match_statement_header_is_read_for_loops_too():
+    """A compound statement without a body of its own (match): its header ends before its first case's body."""
+    source = (
+        "import torch.nn as nn\n"
+        "def f(x, c):\n"
+        "    match [n for n in (nn.BatchNorm1d,)]:\n"
+        "        case 1:\n"
+        "            return [n(c) for n in (nn.BatchNorm1d, nn.BatchNorm2d)]\n"
+        "        case _:\n"
+        "            return nn.BatchNorm2d(c)\n"
+    )
+    assert_same_everywhere(source)
+
+
 def test_blocks_of_if_try_for_are_never_blanked_but_defs_inside_them_are():
     source = (
         "import torch\n"
@@ -328,6 +365,16 @@ SIMPLE = [
     "block = ConvModule(3, 4, 3, norm_cfg={\n'type': 'SyncBN',\n})",
     "layer = get_norm('BN', 4)",
     "def get_norm(norm, c): return None",
+    # factory tables iterated or indexed, loop variables, model classes as values and in partial
+    "_NORMS = (nn.BatchNorm1d, BN)",
+    "NORMS = [nn.BatchNorm2d, BatchNorm2d]",
+    "layers = [cls(3) for cls in _NORMS]",
+    "layer = _NORMS[1](3)",
+    "layer = cls(4)",
+    "same = type(m) is cls",
+    "model_cls = tvm.ResNet",
+    "make = partial(tvm.ResNet, block, [1, 1])",
+    "enc = Enc(block, [1])",
 ]
 HEADERS = [
     "def f(x):",
@@ -344,6 +391,9 @@ HEADERS = [
     "with ctx() as nn:",
     "@decorator\ndef decorated():",
     "def unfreeze(frozen):",
+    "for cls in (nn.BatchNorm1d, BN):",
+    "for i, cls in enumerate(NORMS):",
+    "class Enc(tvm.ResNet):",
 ]
 
 

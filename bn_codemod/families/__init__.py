@@ -7,7 +7,8 @@ builders, library factories) stays in the data tables of knowledge.py and torchv
 - constructors.py    BN001/BN005: norm classes built directly
 - norm_subclasses.py BN008: local subclasses of norm classes (a default flipped, a parent call fixed, or read as
                      a norm class)
-- factories.py       BN002: norm classes as values (norm_layer=nn.BatchNorm2d, partial(nn.BatchNorm2d, ...))
+- factories.py       BN002: norm classes as values (norm_layer=nn.BatchNorm2d, partial(nn.BatchNorm2d, ...)); a
+                     partial(X, ...) of a model class or builder goes to X's family
 - factory_values.py  BN001/BN002/BN005 through a name: visible `**factory_kwargs` dicts, factory tables
 - builders.py        BN003/BN004/BN005: torchvision builders and get_model, norm-activation blocks, timm
 - model_classes.py   BN003/BN004/BN005: library model classes constructed or subclassed (model_classes.py data)

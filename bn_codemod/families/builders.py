@@ -20,7 +20,7 @@ from ..knowledge import (
     TRACKING_KEYWORD,
 )
 from ..scopes import dotted_name
-from ..torchvision_builders import NO_BATCHNORM, RUNTIME_ONLY, Builder
+from ..torchvision_builders import NO_BATCHNORM, NORM_LAYER_WORKS, RUNTIME_ONLY, Builder
 from . import Family
 
 RUNTIME_ADVICE = "call torch.func.replace_all_batch_norm_modules_(model) after loading weights, where you vmap"
@@ -44,6 +44,25 @@ class Builders(Family):
             )
             return updated
         return None
+
+    def partial(self, original: cst.Call, updated: cst.Call, target: str) -> Optional[cst.Call]:
+        """`partial(torchvision.models.resnet50, ...)`, `partial(timm.create_model, ...)`: the call's rule (a
+        builder takes norm_layer, weights and pretrained by keyword only, so the partial's first argument is
+        never one of them)."""
+        builder = BUILDER_BY_QUALNAME.get(target)
+        if builder is not None:
+            return self._builder(original, updated, builder)
+        return self.leave_call(original, updated, target) if target in TIMM_FACTORIES else None
+
+    def reference(self, node: cst.BaseExpression, qualified_name: str) -> bool:
+        """`model_fn = torchvision.models.resnet50`: a builder as a value, reported where it is named. Builders
+        that build BatchNorm only without pretrained weights (detection models) are left out: as a value, which
+        weights its call loads is unknown."""
+        builder = BUILDER_BY_QUALNAME.get(qualified_name)
+        if builder is None or builder.support == NO_BATCHNORM or builder.frozen_unless_untrained:
+            return False
+        report_as_value(self.visitor, node, builder.name, builder.support, builder.default_norm, builder.reason)
+        return True
 
     def _builder(self, original: cst.Call, updated: cst.Call, builder: Builder) -> cst.Call:
         if builder.support == NO_BATCHNORM:
@@ -143,3 +162,19 @@ def _builds_untrained(args: Sequence[cst.Arg]) -> bool:
         if not slot.absent and literal_value(args[slot.arg_index].value) is not None:
             return False
     return True
+
+
+def report_as_value(
+    visitor, node: cst.BaseExpression, shown: str, support: str, default_norm: str, reason: str
+) -> None:
+    """BN004 for a model class or builder used as a value: its call, where the layers are built, is out of sight."""
+    if support == NORM_LAYER_WORKS:
+        advice = f"pass norm_layer=partial({default_norm}, ..., track_running_stats=False) there, or {RUNTIME_ADVICE}"
+    else:
+        advice = f"{reason}; {RUNTIME_ADVICE}"
+    visitor.report(
+        node,
+        "BN004",
+        f"{shown} used as a value: where it is called, out of bn-codemod's sight, it builds "
+        f"{default_norm or 'BatchNorm'} layers that track running stats; {advice}",
+    )

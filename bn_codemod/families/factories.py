@@ -83,6 +83,7 @@ class Factories(Family):
         super().__init__(visitor)
         self._factory_positions: set[int] = set()  # ids of expressions where a class is a layer factory
         self._argument_positions: set[int] = set()  # ids of positional arguments to unknown callees
+        self._held: set[int] = set()  # ids of lists whose elements a factory-table rule decides (factory_values)
         self._bound_to: dict[int, tuple[cst.CSTNode, str]] = {}  # id(value) -> (where its name is used, the name)
 
     # Marking, on the way down.
@@ -96,6 +97,15 @@ class Factories(Family):
 
     def mark_all(self, values: Iterable[cst.BaseExpression]) -> None:
         self._factory_positions.update(id(value) for value in values)
+
+    def mark_list(self, node: cst.List) -> None:
+        """A list's elements build layers (`norm_layers=[nn.BatchNorm2d, ...]`), unless it is a factory table."""
+        if id(node) not in self._held:
+            self.mark_all(element.value for element in node.elements)
+
+    def hold(self, table: cst.BaseExpression) -> None:
+        """The elements of `table` are marked, or not, by the factory-table rule alone."""
+        self._held.add(id(table))
 
     def mark_branches(self, node: cst.BaseExpression, *branches: cst.BaseExpression) -> None:
         """`a if c else b`, `a or b`: each branch is a factory where the whole is."""
@@ -114,7 +124,8 @@ class Factories(Family):
 
     # Fixing, on the way up.
     def leave_call(self, original: cst.Call, updated: cst.Call, callee: str) -> Optional[cst.Call]:
-        """`partial(Cls, ...)`: the constructor's rule, on the arguments after Cls."""
+        """`partial(X, ...)`: X's own rule, on the arguments after X: a norm class's constructor rule, a library
+        model class's (model_classes.py) or a torchvision builder's (builders.py)."""
         if callee != PARTIAL:
             return None
         if not original.args or original.args[0].keyword is not None or original.args[0].star:
@@ -122,9 +133,13 @@ class Factories(Family):
         visitor = self.visitor
         target = resolve(original.args[0].value, visitor.scopes)
         norm_class = visitor.norm_classes.get(target) if target else visitor.norm_specs.monai_norm_class(original.args[0].value)
-        if norm_class is None:
-            return updated
-        return visitor.constructors.construct(original, updated, norm_class, updated.args, offset=1)
+        if norm_class is not None:
+            return visitor.constructors.construct(original, updated, norm_class, updated.args, offset=1)
+        for family in (visitor.model_classes, visitor.builders):
+            result = family.partial(original, updated, target) if target else None
+            if result is not None:
+                return result
+        return updated
 
     def reference(self, original: cst.BaseExpression, updated: cst.BaseExpression) -> cst.BaseExpression:
         """A norm class used as a value, e.g. norm_layer=nn.BatchNorm2d."""
@@ -133,6 +148,10 @@ class Factories(Family):
         qualified_name = resolve(original, self.visitor.scopes)
         norm_class = self.visitor.norm_classes.get(qualified_name) if qualified_name else None
         if norm_class is None:
+            if qualified_name and id(original) in self._factory_positions:
+                # `model_cls = ResNet`, `model_fn = torchvision.models.resnet50`: reported where named, never rewritten.
+                if not self.visitor.model_classes.reference(original, qualified_name):
+                    self.visitor.builders.reference(original, qualified_name)
             return updated
         return self.reference_class(original, updated, norm_class)
 

@@ -5,22 +5,25 @@ tables of norm classes. visible_dicts.py reads what the names hold.
 from __future__ import annotations
 
 import dataclasses
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Union
 
 import libcst as cst
 
 from ..arguments import Slot, literal_value
+from ..factory_tables import BUILDS, INSPECTS, loop_variable_use, loops_over, table_mentions
 from ..knowledge import TRACKING_KEYWORD, NormClass
 from ..scopes import binding_depth, resolve
-from ..visible_dicts import mentions_of, visible_dict
+from ..visible_dicts import visible_dict
 from . import Family
 
 _NOT_TRACKING = NormClass("", (), False, -1)
 ESCAPING_TABLE = (
-    "{name} holds norm classes that build layers when indexed, but a class taken from it may also be used as a "
-    "type (returned, stored, isinstance), where partial(...) would raise TypeError: pass "
-    "track_running_stats=False where its layers are built, or call torch.func.replace_all_batch_norm_modules_(model)"
+    "{name} holds norm classes that build layers when indexed or iterated, but a class taken from it may also be "
+    "used as a type (returned, stored, isinstance, compared), where partial(...) would raise TypeError or compare "
+    "unequal, or called with track_running_stats or unpacked arguments: pass track_running_stats=False where its "
+    "layers are built, or call torch.func.replace_all_batch_norm_modules_(model)"
 )
+Table = Union[cst.Tuple, cst.List]
 
 
 class FactoryValues(Family):
@@ -48,8 +51,22 @@ class FactoryValues(Family):
             self._called.add(id(node.func))
 
     def visit_assign(self, node: cst.Assign) -> None:
-        if isinstance(node.value, cst.Tuple) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
-            self._factory_table(node.value, node.targets[0].target.value)
+        target = node.targets[0].target if len(node.targets) == 1 else None
+        if isinstance(node.value, (cst.Tuple, cst.List)) and isinstance(target, cst.Name):
+            self._factory_table(node.value, target.value)
+
+    def visit_loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
+        """`for cls in (nn.BatchNorm1d, nn.BatchNorm2d): layers.append(cls(c))`: a literal table iterated."""
+        for variable, table in loops_over(target, iterable):
+            if not isinstance(table, (cst.Tuple, cst.List)) or not self._norm_elements(table):
+                continue
+            self.visitor.factories.hold(table)  # decided here, not by the list rule
+            scope = self._scope_nodes[-1]
+            use = loop_variable_use(scope, variable)
+            if use == BUILDS and not isinstance(scope, cst.ClassDef):
+                self.visitor.factories.mark_all(element.value for element in table.elements)
+            elif use != INSPECTS:
+                self.visitor.report(table, "BN002", ESCAPING_TABLE.format(name=f"this {_kind(table)}"))
 
     def visit_subscript(self, node: cst.Subscript) -> None:
         """`(nn.BatchNorm1d, nn.BatchNorm2d)[dim - 1](c)`: a factory table literal, called right away."""
@@ -79,17 +96,23 @@ class FactoryValues(Family):
         return None if literal_value(carried[TRACKING_KEYWORD]) is False else slot
 
     # The rules.
-    def _factory_table(self, table: cst.Tuple, name: str) -> None:
-        """`types = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)` only ever used as `types[dim - 1](c)`: a
-        table of layer factories whose elements BN002 fixes. Indexed and used any other way, it is reported:
-        its classes may reach an isinstance, where a partial raises TypeError; so is a public module-level table,
-        which other modules may import."""
+    def _factory_table(self, table: Table, name: str) -> None:
+        """`types = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)` only ever used as `types[dim - 1](c)`, or
+        iterated by loops whose variable is only called (`for cls in types: cls(c)`): a table of layer factories
+        whose elements BN002 fixes. Indexed or iterated and used any other way, it is reported: its classes may
+        reach an isinstance, where a partial raises TypeError; so is a public module-level table, which other
+        modules may import. A list neither indexed nor iterated is left to the list rule (visitor.visit_List)."""
         if not self._norm_elements(table):
             return
         scope = self._binding_scope(name)
-        mentions = mentions_of(scope, name) if scope is not None else None
-        if mentions is None or not mentions.subscripts:
-            return  # never indexed: a tuple for isinstance
+        mentions = table_mentions(scope, name) if scope is not None else None  # type: ignore[arg-type]
+        if mentions is None or not (mentions.subscripts or mentions.loops):
+            return  # never indexed nor iterated: a tuple for isinstance
+        self.visitor.factories.hold(table)
+        loops = mentions.loops
+        uses = {loop_variable_use(function, variable) for variable, function in loops}  # type: ignore[arg-type]
+        if not mentions.subscripts and uses <= {INSPECTS}:
+            return  # no layer is built from it: `for kind in types: if isinstance(m, kind)`
         # A public module-level table can be imported elsewhere, and used there as types.
         exported = isinstance(scope, cst.Module) and not name.startswith("_")
         if (
@@ -98,12 +121,13 @@ class FactoryValues(Family):
             and not mentions.double_stars
             and len(mentions.assignments) == 1
             and mentions.called_subscripts == mentions.subscripts
+            and uses <= {BUILDS}
         ):
             self.visitor.factories.mark_all(element.value for element in table.elements)
             return
         self.visitor.report(table, "BN002", ESCAPING_TABLE.format(name=name))
 
-    def _norm_elements(self, table: cst.Tuple) -> list[cst.BaseElement]:
+    def _norm_elements(self, table: Table) -> list[cst.BaseElement]:
         visitor = self.visitor
         return [
             element
@@ -123,3 +147,7 @@ class FactoryValues(Family):
         if depth is None or self.visitor.scopes[depth].is_class:
             return None
         return self._scope_nodes[depth]
+
+
+def _kind(table: Table) -> str:
+    return "tuple" if isinstance(table, cst.Tuple) else "list"

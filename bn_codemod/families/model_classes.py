@@ -9,7 +9,7 @@ The classes are data (model_classes.py); this module applies them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Optional, Sequence
 
 import libcst as cst
 
@@ -18,7 +18,7 @@ from ..model_classes import BATCHNORM_SWITCHES, MODEL_CLASS_BY_QUALNAME, ModelCl
 from ..scopes import resolve
 from ..torchvision_builders import NORM_LAYER_WORKS
 from . import Family
-from .builders import RUNTIME_ADVICE
+from .builders import RUNTIME_ADVICE, report_as_value
 from .constructors import LOCAL_CLASS_PREFIX
 
 if TYPE_CHECKING:
@@ -41,14 +41,18 @@ class ModelClasses(Family):
 
     # Dispatched by the visitor.
     def visit_module(self, module: cst.Module) -> None:
-        """A module-level subclass that keeps its library parent's signature (no __init__ of its own) is
-        called like the parent: bind it before any call of it is visited, wherever that call is."""
-        for statement in module.body:
+        self.enter_scope(module.body)
+
+    def enter_scope(self, body: Sequence[cst.CSTNode]) -> None:
+        """A subclass defined in this scope (module, function or class body, whose scope the visitor has just
+        entered) that keeps its library parent's signature (no __init__ of its own) is called like the parent:
+        bind it before any call of it is visited, wherever that call is."""
+        for statement in body:
             if isinstance(statement, cst.ClassDef) and not defines_init(statement):
                 parent = self._library_parent(statement)
                 if parent is not None and parent.support == NORM_LAYER_WORKS:
                     local = f"{LOCAL_CLASS_PREFIX}{statement.name.value}"
-                    self.visitor.scopes[0].bindings[statement.name.value] = local
+                    self.visitor.scopes[-1].bindings[statement.name.value] = local
                     self.model_classes[local] = parent
 
     def visit_class(self, node: cst.ClassDef) -> None:
@@ -96,7 +100,32 @@ class ModelClasses(Family):
         what = f"{frame.parent.name}.__init__ in {frame.node.name.value}"
         return self._construct(original, updated, frame.parent, what, frame.parent.norm_index + offset)
 
+    def reference(self, node: cst.BaseExpression, qualified_name: str) -> bool:
+        """A model class as a value where it may build a model (assigned, returned, a keyword argument, a default):
+        `model_cls = ResNet`. Its call is out of sight, so it is reported where the class is named. True when
+        `qualified_name` is a model class (reported or, for a block, deliberately not)."""
+        model = self.model_classes.get(qualified_name)
+        if model is None or model.block:
+            return model is not None
+        shown = _display(model)
+        if qualified_name.startswith(LOCAL_CLASS_PREFIX):
+            shown = f"{qualified_name[len(LOCAL_CLASS_PREFIX):]}, a subclass of {shown},"
+        report_as_value(self.visitor, node, shown, model.support, model.default_norm, model.reason)
+        return True
+
+    def partial(self, original: cst.Call, updated: cst.Call, target: str) -> Optional[cst.Call]:
+        """`partial(ResNet, BasicBlock, [2, 2, 2, 2])`: the class's rule, on the arguments after the class."""
+        model = self.model_classes.get(target)
+        if model is None:
+            return None
+        if model.block:
+            # The model it is handed to passes its own norm_layer (torchvision's ResNet positionally): an added
+            # keyword would clash with it. As a value, a block is the model's business.
+            return updated
+        return self._construct(original, updated, model, f"partial({model.name}, ...)", model.norm_index + 1)
+
     # The rules.
+
     def _construct(self, original: cst.Call, updated: cst.Call, model: ModelClass, what: str, norm_index: int):
         if model.support != NORM_LAYER_WORKS:
             self.visitor.report(original, "BN004", f"{_display(model)}: {model.reason}; {RUNTIME_ADVICE}")
