@@ -217,6 +217,92 @@ NAMES_BY_LIBRARY: dict[str, tuple[str, ...]] = {
 }
 
 
+# ---- OpenMMLab model classes taking norm_cfg (mmdet 3.3.0, mmsegmentation 1.2.2, mmpretrain ee7f2e8) ----
+# The class hands norm_cfg to build_norm_layer for every norm layer it builds, so the call's norm_cfg (or its
+# default, restated) gets track_running_stats=False. Checked against the sources and by building each class
+# with the fixed spec (scripts/verify_norm_factories.py --mmdet/--mmseg/--mmpretrain, --build).
+
+
+@dataclass(frozen=True)
+class OpenMMLabModel:
+    """A backbone class whose norm layers come from its norm_cfg, and whose train() keeps them in eval mode
+    when norm_eval is true: then they never update running stats and the class runs under vmap as it is."""
+
+    factory: NormFactory  # norm_cfg: its positional index (None when only **kwargs reach it) and default
+    norm_eval_index: Optional[int]  # norm_eval's positional index, None when only **kwargs reach it
+    norm_eval_default: Optional[bool]  # None: the class has no norm_eval
+    misses: str = ""  # when some of its BatchNorm layers ignore norm_cfg: which, for a BN004 message
+
+
+_BN = "dict(type='BN')"
+_BN_GRAD = "dict(type='BN', requires_grad=True)"
+# (library, module under <library>.models.backbones, class, norm_cfg index, default, norm_eval index, default)
+_OPENMMLAB_ROWS: tuple[tuple[str, str, str, Optional[int], str, Optional[int], Optional[bool]], ...] = (
+    ("mmdet", "resnet", "ResNet", 13, _BN_GRAD, 14, True),
+    ("mmdet", "resnet", "ResNetV1d", None, _BN_GRAD, None, True),
+    ("mmdet", "resnext", "ResNeXt", None, _BN_GRAD, None, True),
+    ("mmdet", "regnet", "RegNet", 12, _BN_GRAD, 13, True),
+    ("mmdet", "hrnet", "HRNet", 3, _BN, 4, True),
+    ("mmdet", "mobilenet_v2", "MobileNetV2", 4, _BN, 6, False),
+    ("mmdet", "csp_darknet", "CSPDarknet", 9, "dict(type='BN', momentum=0.03, eps=0.001)", 11, False),
+    ("mmdet", "darknet", "Darknet", 4, _BN_GRAD, 6, True),
+    ("mmdet", "res2net", "Res2Net", None, _BN_GRAD, None, True),
+    ("mmdet", "resnest", "ResNeSt", None, _BN_GRAD, None, True),
+    ("mmseg", "resnet", "ResNet", 13, _BN_GRAD, 14, False),
+    ("mmseg", "resnet", "ResNetV1c", None, _BN_GRAD, None, False),
+    ("mmseg", "resnet", "ResNetV1d", None, _BN_GRAD, None, False),
+    ("mmseg", "resnext", "ResNeXt", None, _BN_GRAD, None, False),
+    ("mmseg", "hrnet", "HRNet", 3, _BN_GRAD, 4, False),
+    ("mmseg", "mobilenet_v2", "MobileNetV2", 6, _BN, 8, False),
+    ("mmseg", "mobilenet_v3", "MobileNetV3", 2, _BN, 6, False),
+    ("mmseg", "resnest", "ResNeSt", None, _BN_GRAD, None, False),
+    ("mmseg", "fast_scnn", "FastSCNN", 11, _BN, None, None),
+    ("mmseg", "bisenetv2", "BiSeNetV2", 8, _BN, None, None),
+    ("mmpretrain", "resnet", "ResNet", 14, _BN_GRAD, 15, False),
+    ("mmpretrain", "resnet", "ResNetV1c", None, _BN_GRAD, None, False),
+    ("mmpretrain", "resnet", "ResNetV1d", None, _BN_GRAD, None, False),
+    ("mmpretrain", "resnext", "ResNeXt", None, _BN_GRAD, None, False),
+    ("mmpretrain", "regnet", "RegNet", 12, _BN_GRAD, 13, False),
+    ("mmpretrain", "hrnet", "HRNet", 4, _BN, 5, False),
+    ("mmpretrain", "mobilenet_v2", "MobileNetV2", 4, _BN, 6, False),
+    ("mmpretrain", "mobilenet_v3", "MobileNetV3", 2, "dict(type='BN', eps=0.001, momentum=0.01)", 5, False),
+    ("mmpretrain", "efficientnet", "EfficientNet", 5, "dict(type='BN', eps=0.001)", 7, False),
+    ("mmpretrain", "shufflenet_v2", "ShuffleNetV2", 4, _BN, 6, False),
+    ("mmpretrain", "seresnet", "SEResNet", None, _BN_GRAD, None, False),
+    ("mmpretrain", "seresnext", "SEResNeXt", None, _BN_GRAD, None, False),
+    ("mmpretrain", "resnet_cifar", "ResNet_CIFAR", None, _BN_GRAD, None, False),
+)
+# mmpretrain's HRNet builds its layer1 (ResLayer) without passing norm_cfg: 13 BatchNorm2d layers of
+# ResLayer's default dict(type='BN') whatever the call says.
+# mmseg's BiSeNetV2 builds its detail branch and BGA layer without norm_cfg, and its semantic branch's blocks
+# with their default: 53 of its BatchNorm2d layers whatever the call says.
+_OPENMMLAB_MISSES = {
+    ("mmpretrain", "HRNet"): "its layer1 is built with the default dict(type='BN'), not norm_cfg",
+    ("mmseg", "BiSeNetV2"): "its branches are built with their default dict(type='BN'), not norm_cfg",
+}
+
+
+def _openmmlab_model(library, module, name, norm_index, default, eval_index, eval_default) -> OpenMMLabModel:
+    package = f"{library}.models"
+    names = (f"{package}.backbones.{module}.{name}", f"{package}.backbones.{name}", f"{package}.{name}")
+    factory = NormFactory(
+        library, names, "norm_cfg", norm_index, MMCV_CFG, _MMCV_TRACKING, "BatchNorm2d or SyncBatchNorm", default
+    )
+    return OpenMMLabModel(factory, eval_index, eval_default, _OPENMMLAB_MISSES.get((library, name), ""))
+
+
+OPENMMLAB_MODELS: tuple[OpenMMLabModel, ...] = tuple(_openmmlab_model(*row) for row in _OPENMMLAB_ROWS)
+OPENMMLAB_MODEL_BY_QUALNAME: dict[str, OpenMMLabModel] = {
+    name: model for model in OPENMMLAB_MODELS for name in model.factory.names
+}
+# The prefilter and the reduction: an import naming `<library>.models` and one of its class names.
+for _library in ("mmdet", "mmseg", "mmpretrain"):
+    _classes = {m.factory.names[0].rsplit(".", 1)[-1] for m in OPENMMLAB_MODELS if m.factory.library == _library}
+    NAMES_BY_LIBRARY[f"{_library}.models"] = tuple(sorted(_classes))
+# An OpenMMLab config (families/norm_specs.py: a top-level `_base_ = ...` or `model = dict(...)`) holding a
+# norm spec of mmcv's tracking types.
+_CONFIG_SPECS = tuple(f"type={quote}{name}{quote}" for name in _MMCV_TRACKING for quote in "'\"")
+NAMES_BY_LIBRARY.update({"_base_": _CONFIG_SPECS, "model = dict(": _CONFIG_SPECS})
 # --- MONAI networks and blocks (issue 14) ---------------------------------------------------------------
 # Constructors of monai.networks.nets / monai.networks.blocks that hand their norm spec to every norm layer
 # they build (checked by building each one with the rewritten spec: scripts/verify_norm_factories.py

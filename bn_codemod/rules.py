@@ -175,9 +175,25 @@ spec is written at the call (the table is [`bn_codemod/norm_factories.py`](../bn
   `mmcv.cnn.bricks`, their modules), with `cfg` a `dict(type="BN", ...)` call or `{"type": "BN", ...}`
   display of type `BN`, `BN1d`, `BN2d`, `BN3d` or `SyncBN`: `track_running_stats=False` is added to the
   dict (mmcv passes every key but `type` and `requires_grad` to the layer); `IN*`, `GN`, `LN` are left
-  alone. The model classes of mmdet/mmseg (`ResNet(norm_cfg=...)`, ...) are not in the table yet.
+  alone.
   `ConvModule(..., efficient_conv_bn_eval=True)` enables its fused eval path only for a tracking
   BatchNorm: after the fix it falls back to the plain path (no error, no speed-up).
+- OpenMMLab backbones that build every norm layer from `norm_cfg` (`<library>.models`,
+  `.models.backbones`, their modules): mmdet's `ResNet`, `ResNetV1d`, `ResNeXt`, `RegNet`, `HRNet`,
+  `MobileNetV2`, `CSPDarknet`, `Darknet`, `Res2Net`, `ResNeSt`; mmseg's `ResNet`, `ResNetV1c`,
+  `ResNetV1d`, `ResNeXt`, `HRNet`, `MobileNetV2`, `MobileNetV3`, `ResNeSt`, `FastSCNN`; mmpretrain's
+  `ResNet`, `ResNetV1c`, `ResNetV1d`, `ResNeXt`, `RegNet`, `MobileNetV2`, `MobileNetV3`,
+  `EfficientNet`, `ShuffleNetV2`, `SEResNet`, `SEResNeXt`, `ResNet_CIFAR`. Their `norm_cfg` is fixed
+  as above; without one, the class's default is restated with the key:
+  `ResNetV1c(depth=50)` becomes `ResNetV1c(depth=50, norm_cfg=dict(type='BN', requires_grad=True,
+  track_running_stats=False))`. `**kwargs` that may carry `norm_cfg`, or a non-literal `norm_eval`, is
+  BN005. With `norm_eval=True` (given, or the default of mmdet's backbones) nothing is reported: the
+  class's `train()` puts every BatchNorm in eval mode, so after `model.train()` they never update
+  running stats and vmap runs the model unchanged, while the fix would replace the frozen (usually
+  pretrained) statistics with batch statistics. A model vmapped before any `.train()` call still
+  fails: call `model.train()` first. In a subclass, `super().__init__(...)` is read as a call of the
+  parent; `Parent.__init__(self, ...)` and the calls of a subclass without an `__init__` are not.
+
 - torch_geometric's string norm registry (`torch_geometric.nn`, `.models`, `.conv`): `MLP` (whose
   default is `norm="batch_norm"`), `GCN`, `GraphSAGE`, `GIN`, `GAT`, `PNA`, `EdgeCNN` (default `None`)
   and `GPSConv` (default `"batch_norm"`) with `norm` naming a tracking class as `normalization_resolver`
@@ -194,9 +210,8 @@ spec is written at the call (the table is [`bn_codemod/norm_factories.py`](../bn
 
 Only calls whose callee resolves through the file's imports into the library count: a function of
 your own called with `norm="batch"` or `norm_cfg=dict(type="BN")` is never touched. A spec held in a
-name, a config file or `**kwargs` is not followed (configs such as mmdet's `norm_cfg=dict(type="BN",
-requires_grad=True)` in a `model = dict(...)` tree are data, not calls). A dict that sets the key to a
-non-literal or unpacks `**` is BN005. `scripts/verify_norm_factories.py` checks the table against
+name or `**kwargs` is not followed; OpenMMLab config files are reported, never edited (BN004). A dict
+that sets the key to a non-literal or unpacks `**` is BN005. `scripts/verify_norm_factories.py` checks the table against
 monai 1.6.1, mmcv and detectron2's sources (names, parameter positions, the registry entries, that the
 dict reaches the layer), and with `--build` builds each rewritten MONAI spec with monai 1.6.1 on torch
 2.13.0: none tracks running stats, and each runs under `torch.func.vmap` like a loop. It checks the
@@ -205,6 +220,10 @@ accepts for each tracking class, parameters, defaults, that `norm_kwargs` reache
 and `--build-pyg` rewrites 15 user-style calls with bn-codemod and builds them with torch_geometric
 2.8.1: 2 to 10 running-stat buffers each before, none after, and train-mode vmap matches a loop; the
 BN004 ones (GENConv, CGConv, Polynormer) fail under vmap and run after the runtime patch.
+OpenMMLab backbones are checked against mmdet 3.3.0, mmsegmentation 1.2.2 and mmpretrain (ee7f2e8):
+names, `norm_cfg`/`norm_eval` positions and defaults, no BatchNorm built past `norm_cfg`; and
+`--build-openmmlab` builds each with the fixed `norm_cfg` (mmengine 0.10.7, mmcv's Python sources):
+no BatchNorm tracks running stats, and each runs under vmap like a loop.
 
 MONAI's networks and blocks that hand their spec to every norm layer they build take the same fix in
 their spec parameter, given by keyword or at its position: `UNet`/`Unet` (`norm`, position 9),
@@ -283,6 +302,17 @@ Reported, each with the same advice, because no argument works:
   `"BN"`, `"SyncBN"`, `"nnSyncBN"`, `"naiveSyncBN"`, `"naiveSyncBN_N"`: it calls the class with the
   channel count only. `"FrozenBN"` never updates its statistics and `"GN"`/`"LN"` have none, so those
   are not reported; nor is a `norm` held in a name (detectron2's configs default to `"FrozenBN"`);
+- OpenMMLab backbones with BatchNorm layers that ignore `norm_cfg` (found by building them):
+  mmpretrain's `HRNet` (its `layer1`, 13 layers) and mmseg's `BiSeNetV2` (its branches, 53 layers),
+  unless `norm_eval=True`;
+- in an OpenMMLab config file (a module that assigns `_base_`, or `model = dict(...)`, at its top
+  level), each `dict(type=...)` of type `BN`, `BN1d`, `BN2d`, `BN3d` or `SyncBN` that does not set
+  `track_running_stats=False`, except a `norm_cfg` beside `norm_eval=True`. Not fixed: mmengine
+  merges every config that inherits this one into it, so a key added here reaches them too, and a
+  child's `norm_cfg=dict(type='GN', ...)` (mmdet's `gn/` configs) would then build
+  `GroupNorm(..., track_running_stats=False)`, a `TypeError`. Add the key in the config you build
+  from. A backbone's `norm_cfg` with no `norm_eval` beside it says that an inherited `norm_eval=True`
+  (mmdet's backbones) would make it a no-op.
 - MONAI networks some of whose BatchNorm layers no argument reaches, constructed or subclassed
   (reported once, at the class statement): `ResNet` and `resnet10`-`resnet200` (`_make_layer` is
   called without `norm`, so only the stem honours it), `HoVerNet` (its decoders), `FlexibleUNet`
@@ -553,7 +583,10 @@ RULES: dict[str, Rule] = {
                 "get_norm_layer(\"batch\" | Norm.BATCH | (\"batch\", {...}), ...) gets "
                 "(\"batch\", {\"track_running_stats\": False}), and mmcv's build_norm_layer(cfg, ...) and "
                 "ConvModule(..., norm_cfg=cfg) with cfg a dict(type=\"BN\", ...) or {\"type\": \"BN\", ...} "
-                "(BN, BN1d, BN2d, BN3d, SyncBN) get track_running_stats=False in the dict; "
+                "(BN, BN1d, BN2d, BN3d, SyncBN) get track_running_stats=False in the dict; so do the "
+                "OpenMMLab backbones (mmdet, mmseg, mmpretrain ResNet, ResNetV1c, HRNet, MobileNetV2, ...), "
+                "whose default norm_cfg is restated with the key, unless norm_eval=True (mmdet's default) "
+                "keeps their BatchNorms in eval mode under train(); "
                 "torch_geometric's MLP (batch_norm by default), GCN, GraphSAGE, GIN, GAT, PNA, EdgeCNN "
                 "and GPSConv with norm=\"batch_norm\" (any spelling pyg's resolver accepts) get "
                 "norm_kwargs={\"track_running_stats\": False}, and normalization_resolver(\"batch_norm\", "
@@ -604,7 +637,9 @@ RULES: dict[str, Rule] = {
                 "default), CGConv(batch_norm=True) and Polynormer (post_bn=True by default); MONAI "
                 "networks some of whose BatchNorm no argument reaches (ResNet and resnet10-200, HoVerNet, "
                 "FlexibleUNet, AttentionUnet, VNet, AHNet, RegUNet, SENet and SEResNet*), constructed or "
-                "subclassed."
+                "subclassed; OpenMMLab backbones whose BatchNorms partly ignore norm_cfg (mmpretrain HRNet, "
+                "mmseg BiSeNetV2); and the BatchNorm specs of OpenMMLab config files, which are never edited "
+                "because inheriting configs are merged into them."
             ),
             why=(
                 "An added norm_layer would be ignored or raise, and with pretrained weights the strict "

@@ -235,7 +235,7 @@ class BatchNormVisitor(FastTransformer):
         if result is not None:
             return result
         if callee is None:
-            return self.norm_specs.leave_subscript_call(original_node, updated_node) or updated_node
+            return self.norm_specs.leave_unresolved_call(original_node, updated_node) or updated_node
         for family in self._call_families:
             result = family.leave_call(original_node, updated_node, callee)
             if result is not None:

@@ -29,6 +29,16 @@ a tracking class, and nothing else, is in the table), each model's norm/norm_kwa
 and that norm_kwargs reaches every resolver call. In a venv with torch==2.13.0, torch_geometric==2.8.1 and
 libcst, `--build-pyg` rewrites user-style calls with bn-codemod itself and builds them: the original fails
 under train-mode vmap, the rewrite has no running stats, runs, and matches per-slice outputs.
+
+OpenMMLab backbones (norm_factories.OPENMMLAB_MODELS) are checked against unpacked mmdet 3.3.0 and
+mmsegmentation 1.2.2 wheels (`pip download --no-deps`) and an mmpretrain checkout: names, norm_cfg and
+norm_eval positions and defaults, and that every norm layer the class builds takes norm_cfg (no BatchNorm
+class called directly, every build_norm_layer and every library block that takes norm_cfg handed it).
+`--build-openmmlab` builds each class with the fixed norm_cfg (needs torch, mmengine and mmcv's Python
+sources, e.g. a venv with mmengine 0.10.7 and a .pth to an mmcv checkout; mmcv's compiled ops are faked):
+
+    python scripts/verify_norm_factories.py --mmdet /tmp/mmdet --mmseg /tmp/mmseg --mmpretrain /tmp/mmpretrain \\
+        --build-openmmlab
 """
 
 from __future__ import annotations
@@ -54,6 +64,8 @@ from bn_codemod.norm_factories import (  # noqa: E402
     MONAI_SPEC,
     MONAI_TRACKING_NAMES,
     NORM_FACTORIES,
+    OPENMMLAB_MODELS,
+    OpenMMLabModel,
     PYG_FIXED,
     PYG_MLP_LEGACY,
     PYG_MLP_NAMES,
@@ -91,6 +103,13 @@ class Source:
             ["git", "--git-dir", str(self.location), "show", f"HEAD:{path}"], capture_output=True, text=True
         )
         return shown.stdout if shown.returncode == 0 else None
+
+    def paths(self, prefix: str) -> list[str]:
+        """The .py files under `prefix` (a wheel or a directory)."""
+        if self.location.suffix == ".whl":
+            with zipfile.ZipFile(self.location) as wheel:
+                return [n for n in wheel.namelist() if n.startswith(prefix) and n.endswith(".py")]
+        return [str(p.relative_to(self.location)) for p in (self.location / prefix).rglob("*.py")]
 
     def module(self, module: str) -> tuple[str, ast.Module] | None:
         base = module.replace(".", "/")
@@ -238,6 +257,250 @@ def verify(sources: dict[str, Source]) -> None:
         check_monai(sources["monai"])
     if "torch_geometric" in sources:
         check_pyg(sources["torch_geometric"])
+
+
+# ---- OpenMMLab model classes (norm_factories.OPENMMLAB_MODELS) ----
+OPENMMLAB_LIBRARIES = {"mmdet": "mmdet==3.3.0", "mmseg": "mmsegmentation==1.2.2"}  # mmpretrain: a checkout
+
+
+def openmmlab_binds(source: Source, module: str, name: str) -> ast.AST | None:
+    """`name` in `module`, also through `from .x import *` (how mmdet.models re-exports its backbones)."""
+    found = source.module(module)
+    if found is None:
+        return None
+    node = binds(found[1], name)
+    if node is not None:
+        return node
+    for star in found[1].body:
+        if isinstance(star, ast.ImportFrom) and star.level == 1 and [a.name for a in star.names] == ["*"]:
+            node = openmmlab_binds(source, f"{module}.{star.module}", name)
+            if node is not None:
+                return node
+    return None
+
+
+def init_of(definition: ast.ClassDef) -> ast.FunctionDef | None:
+    return next((n for n in definition.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+
+
+def parameter(init: ast.FunctionDef, name: str) -> tuple[int | None, str] | None:
+    """(positional index without self, None when keyword-only; default as source text) of a parameter."""
+    positional = init.args.posonlyargs + init.args.args
+    defaults = [None] * (len(positional) - len(init.args.defaults)) + list(init.args.defaults)
+    for index, (arg, default) in enumerate(zip(positional, defaults)):
+        if arg.arg == name:
+            return index - 1, ast.unparse(default) if default is not None else ""
+    for arg, default in zip(init.args.kwonlyargs, init.args.kw_defaults):
+        if arg.arg == name:
+            return None, ast.unparse(default) if default is not None else ""
+    return None
+
+
+def norm_takers(source: Source, library: str) -> set[str]:
+    """Names of the library's classes and module-level functions that take a norm_cfg parameter."""
+    names = set()
+    for path in source.paths(f"{library}/models/"):
+        for node in ast.parse(source.read(path)).body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                init = init_of(node) if isinstance(node, ast.ClassDef) else node
+                if init is not None and parameter(init, "norm_cfg") is not None:
+                    names.add(node.name)
+    return names
+
+
+def openmmlab_chain(source: Source, model: OpenMMLabModel) -> list[tuple[str, ast.ClassDef]]:
+    """(module, class) from the table's class up to the one whose __init__ declares norm_cfg; every class on the
+    way must hand its **kwargs to super().__init__."""
+    module, _, name = model.factory.names[0].rpartition(".")
+    chain = []
+    while True:
+        found = source.module(module)
+        definition = binds(found[1], name) if found else None
+        if isinstance(definition, ast.ImportFrom):  # the parent lives next door: `from .resnet import ResNet`
+            module = f"{module.rpartition('.')[0]}.{definition.module}"
+            continue
+        if not isinstance(definition, ast.ClassDef):
+            fail(f"{model.factory.names[0]}: {name} not found in {module}")
+            return chain
+        chain.append((module, definition))
+        init = init_of(definition)
+        if init is not None and parameter(init, "norm_cfg") is not None:
+            return chain
+        if init is not None and not (
+            init.args.kwarg
+            and any(
+                ast.unparse(c.func).startswith("super(") and any(k.arg is None for k in c.keywords) for c in calls(init)
+            )
+        ):
+            fail(f"{model.factory.names[0]}: {name}.__init__ does not hand **kwargs to its parent")
+            return chain
+        name = ast.unparse(definition.bases[0])
+
+
+def check_openmmlab(source: Source, model: OpenMMLabModel, takers: set[str]) -> None:
+    factory = model.factory
+    for qualified in factory.names:
+        module, _, name = qualified.rpartition(".")
+        if openmmlab_binds(source, module, name) is None:
+            fail(f"{qualified}: not defined or imported in {module}")
+    chain = openmmlab_chain(source, model)
+    if not chain:
+        return
+    declaring = init_of(chain[-1][1])
+    own = len(chain) == 1
+    for keyword, index, default in (
+        ("norm_cfg", factory.positional_index, factory.default_spec),
+        ("norm_eval", model.norm_eval_index, str(model.norm_eval_default)),
+    ):
+        found = parameter(declaring, keyword) if declaring else None
+        if keyword == "norm_eval" and model.norm_eval_default is None:
+            if found is not None:
+                fail(f"{factory.names[0]}: has norm_eval, the table says it has none")
+            continue
+        if found is None:
+            fail(f"{factory.names[0]}: no {keyword} parameter")
+            continue
+        found_index = found[0] if own else None
+        if found_index != index or found[1] != ast.unparse(ast.parse(default)):
+            fail(f"{factory.names[0]}: {keyword} at {found_index} = {found[1]}, table says {index} = {default}")
+    if ast.parse(factory.default_spec).body[0].value.keywords[0].value.value not in factory.tracking_specs:
+        fail(f"{factory.names[0]}: default {factory.default_spec} is not a tracking spec")
+    # Every norm layer from norm_cfg: no BatchNorm class called directly, every build_norm_layer given norm_cfg,
+    # and every call of a library class or function that takes norm_cfg handed it.
+    misses = []
+    for module, definition in chain:
+        for call in calls(source.module(module)[1]):
+            callee = ast.unparse(call.func).rsplit(".", 1)[-1]
+            if callee in BATCHNORM_CLASSES:
+                misses.append(f"{module}: {ast.unparse(call)}")
+        for call in calls(definition):
+            callee = ast.unparse(call.func).rsplit(".", 1)[-1]
+            if callee == "build_norm_layer" and "norm_cfg" not in ast.unparse(call.args[0]):
+                misses.append(f"{definition.name}: {ast.unparse(call)}")
+            elif callee in takers - {"build_norm_layer", definition.name} and not any(
+                k.arg in ("norm_cfg", None) for k in call.keywords
+            ):
+                misses.append(f"{definition.name}: {ast.unparse(call)[:80]}")
+    if misses and not model.misses:
+        fail(f"{factory.names[0]}: norm layers that ignore norm_cfg: {misses}")
+    elif model.misses and not misses:
+        fail(f"{factory.names[0]}: the table says {model.misses!r}, but every norm layer takes norm_cfg")
+    print(f"checked {factory.names[0]}" + (f" (misses, as the table says: {misses})" if misses else ""))
+
+
+def verify_openmmlab(sources: dict[str, Source]) -> None:
+    takers: dict[str, set[str]] = {}
+    for model in OPENMMLAB_MODELS:
+        library = model.factory.library
+        if library not in sources:
+            print(f"skipped {model.factory.names[0]}: no {library} source given")
+            continue
+        if library not in takers:
+            takers[library] = norm_takers(sources[library], library)
+        check_openmmlab(sources[library], model, takers[library])
+
+
+def build_openmmlab() -> None:
+    """Each table class built with its norm_cfg as bn-codemod writes it: no BatchNorm tracks running stats (except
+    where the table says it misses some), and train-mode vmap runs and matches a per-sample loop. mmcv's compiled
+    ops are faked (no norm layer comes from them) and mmdet/mmseg's mmcv version gate is skipped: see
+    openmmlab_importable()."""
+    import importlib
+    import inspect
+
+    import torch
+    from torch.nn.modules.batchnorm import _BatchNorm
+
+    arch = {"RegNet": "regnetx_400mf", "EfficientNet": "b0", "MobileNetV3": "small", "HRNet": "w18"}
+    hrnet_extra = {
+        f"stage{i}": dict(
+            num_modules=1,
+            num_branches=i - 1 or 1,
+            block="BOTTLENECK" if i == 1 else "BASIC",
+            num_blocks=(1,) * (i - 1 or 1),
+            num_channels=(8, 16, 32, 64)[: i - 1 or 1],
+        )
+        for i in range(1, 5)
+    }
+    inputs = torch.randn(2, 2, 3, 64, 64)  # the last stage keeps 2x2 pixels: batch statistics of 8 values
+    for model in OPENMMLAB_MODELS:
+        module, _, name = model.factory.names[1].rpartition(".")
+        cls = getattr(importlib.import_module(module), name)
+        accepted = {p for k in cls.__mro__ if "__init__" in vars(k) for p in inspect.signature(k.__init__).parameters}
+        # The smallest build: RegNet takes arch, not its parent's depth; Darknet has only depth 53.
+        if "arch" in accepted and name in arch:
+            kwargs = {"arch": arch[name]}
+        elif "depth" in accepted:
+            kwargs = {"depth": min(getattr(cls, "arch_settings", None) or [18])}
+        else:
+            kwargs = {}
+        if "ResNeXt" in name:
+            kwargs.update({"groups": 4, "base_width" if "base_width" in accepted else "width_per_group": 4})
+        if name == "HRNet" and "arch" not in accepted:
+            kwargs = {"extra": hrnet_extra}
+        config = dict(eval(model.factory.default_spec), track_running_stats=False)
+        if model.norm_eval_default is not None:
+            kwargs["norm_eval"] = False
+        built = cls(**kwargs, norm_cfg=config)
+        built.train()  # mmdet's train() returns None
+        tracking = [n for n, m in built.named_modules() if isinstance(m, _BatchNorm) and m.track_running_stats]
+        if bool(tracking) != bool(model.misses):
+            fail(f"{model.factory.names[1]}: built with {config}, tracking: {tracking}")
+            continue
+        if tracking:
+            print(f"built {model.factory.names[1]}: {len(tracking)} layers still track, as the table says")
+            continue
+        outputs = torch.func.vmap(built)(inputs)
+        looped = [built(sample) for sample in inputs]
+        pairs = [(o[i], looped[i][k]) for k, o in enumerate(outputs) for i in range(len(inputs))]
+        if not all(torch.allclose(batched, single, atol=1e-3, rtol=1e-3) for batched, single in pairs):
+            worst = max((batched - single).abs().max().item() for batched, single in pairs)
+            fail(f"{model.factory.names[1]}: vmap differs from a per-sample loop by up to {worst:.2e}")
+            continue
+        print(f"built {model.factory.names[1]}: no BatchNorm tracks, runs under vmap, matches a loop")
+
+
+def openmmlab_importable(roots: dict[str, Path]) -> None:
+    """Make mmdet/mmseg/mmpretrain importable without mmcv's compiled ops: fake mmcv.ops (and test-time
+    dependencies no backbone uses), skip the packages' top-level __init__ (a version gate on mmcv)."""
+    import importlib.abc
+    import importlib.machinery
+    import types
+
+    import torch
+
+    faked = ("mmcv.ops", "pycocotools", "terminaltables", "shapely", "scipy", "six", "tqdm", "modelindex", "einops")
+    faked += ("ftfy", "regex")
+
+    class Fake(types.ModuleType):
+        def __getattr__(self, name):
+            if name.startswith("__"):
+                raise AttributeError(name)
+            value = type(name, (torch.nn.Module,), {}) if name[:1].isupper() else (lambda *a, **k: None)
+            setattr(self, name, value)
+            return value
+
+    class Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+        def find_spec(self, fullname, path, target=None):
+            if any(fullname == root or fullname.startswith(root + ".") for root in faked):
+                return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+            return None
+
+        def create_module(self, spec):
+            module = Fake(spec.name)
+            module.__path__ = []
+            return module
+
+        def exec_module(self, module):
+            pass
+
+    sys.meta_path.insert(0, Finder())
+    for package, root in roots.items():
+        sys.path.insert(0, str(root))
+        if package in ("mmdet", "mmseg"):
+            stub = types.ModuleType(package)
+            stub.__path__ = [str(root / package)]
+            sys.modules[package] = stub
 
 
 def build_monai() -> None:
@@ -895,9 +1158,16 @@ def main() -> int:
     parser.add_argument("--monai", type=Path, help="a monai wheel (default: pip download " + MONAI_RELEASE + ")")
     parser.add_argument("--mmcv", type=Path, help="an mmcv checkout or bare git clone")
     parser.add_argument("--detectron2", type=Path, help="a detectron2 checkout or bare git clone")
+    for library in ("mmdet", "mmseg", "mmpretrain"):
+        parser.add_argument(f"--{library}", type=Path, help=f"an unpacked {library} wheel or checkout")
     parser.add_argument("--build", action="store_true", help="build the fixed MONAI layers (needs monai and torch)")
     parser.add_argument("--pyg", type=Path, help="a torch_geometric wheel, checkout or bare clone (default: " + PYG_RELEASE + ")")
     parser.add_argument("--build-pyg", action="store_true", help="rewrite and build torch_geometric models (needs it)")
+    parser.add_argument(
+        "--build-openmmlab",
+        action="store_true",
+        help="build the OpenMMLab classes from the --mmdet/--mmseg/--mmpretrain trees (needs torch, mmengine, mmcv)",
+    )
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         monai = options.monai
@@ -918,6 +1188,11 @@ def main() -> int:
             if getattr(options, library) is not None:
                 sources[library] = Source(getattr(options, library))
         verify(sources)
+        openmmlab = {k: getattr(options, k) for k in ("mmdet", "mmseg", "mmpretrain") if getattr(options, k)}
+        verify_openmmlab({library: Source(location) for library, location in openmmlab.items()})
+    if options.build_openmmlab:
+        openmmlab_importable(openmmlab)
+        build_openmmlab()
     if options.build:
         build_monai()
         build_monai_networks()

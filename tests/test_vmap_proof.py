@@ -22,9 +22,9 @@ STAND_INS = Path(__file__).parent / "stand_ins"
 
 @pytest.fixture(autouse=True)
 def libraries_or_their_stand_ins(monkeypatch):
-    """The real torchvision, torch_geometric, monai and mmcv when installed, else stand-ins that follow the contracts
-    bn-codemod relies on (tests/stand_ins)."""
-    for package in ("torchvision", "torch_geometric", "monai", "mmcv"):
+    """The real torchvision, torch_geometric, monai, mmcv and OpenMMLab backbones when installed, else stand-ins
+    that follow the contracts bn-codemod relies on (tests/stand_ins)."""
+    for package in ("torchvision", "torch_geometric", "monai", "mmcv", "mmdet", "mmseg", "mmpretrain"):
         try:
             importlib.import_module(package)
         except ImportError:
@@ -93,3 +93,20 @@ def test_bn006_rewrite_patches_with_torch_func():
         torch.func.vmap(model)(inputs)
     namespace["patch"](model)
     assert torch.func.vmap(model)(inputs).shape == (2, 4, 4, 4, 4)
+
+
+def test_openmmlab_norm_eval_backbone_is_left_alone_and_runs_after_train():
+    """mmdet's ResNet defaults to norm_eval=True: no finding, because train() keeps its BatchNorms in eval mode and
+    vmap then runs it unchanged; only a model never put in train() (fresh from __init__) still fails."""
+    source = "from mmdet.models.backbones import ResNet\n\ndef build():\n    return ResNet(depth=18)\n"
+    fixed, findings = fix_source(source)
+    assert (fixed, findings) == (source, [])
+    namespace: dict = {}
+    exec(compile(source, "norm_eval", "exec"), namespace)
+    model = namespace["build"]()
+    inputs = torch.randn(3, 2, 3, 8, 8)
+    with pytest.raises(RuntimeError, match=VMAP_ERROR):
+        torch.func.vmap(model)(inputs)
+    model.train()
+    outputs = torch.func.vmap(model)(inputs)[0]
+    torch.testing.assert_close(outputs, torch.stack([model(sample)[0] for sample in inputs]))

@@ -26,6 +26,7 @@ from ..norm_factories import (
     MONAI_NORM_FACTORY,
     MONAI_TRACKING_NAMES,
     NORM_FACTORY_BY_QUALNAME,
+    OPENMMLAB_MODEL_BY_QUALNAME,
     PYG_FIXED,
     PYG_MLP_LEGACY,
     PYG_MLP_NAMES,
@@ -34,6 +35,7 @@ from ..norm_factories import (
     PYG_RESOLVER,
     PYG_TRACKING_SLOT,
     NormFactory,
+    OpenMMLabModel,
 )
 from ..scopes import resolve
 from . import Family
@@ -53,11 +55,15 @@ class NormSpecs(Family):
         super().__init__(visitor)
         self.norm_factories: dict[str, NormFactory] = dict(NORM_FACTORY_BY_QUALNAME)
         self._classes: list[tuple[cst.ClassDef, Optional[str]]] = []  # each class, and its factory parent's name
+        # Per class being visited: the OpenMMLab backbone it subclasses (qualified name and entry), or None.
+        self._openmmlab_parents: list[Optional[tuple[str, OpenMMLabModel]]] = []
+        self._config_specs: Optional[set[int]] = None  # in an OpenMMLab config: ids of its norm specs to report
+        self._beside_no_norm_eval: set[int] = set()  # ids of those in a backbone dict that sets no norm_eval
 
     # Subclasses of a library class that takes a spec (`class Net(UNet)`), dispatched by the visitor.
     def visit_module(self, module: cst.Module) -> None:
         """A module-level subclass without an __init__ of its own is called like its parent: bind it first
-        (one of a hard-wired parent is reported once, at its class statement)."""
+        (one of a hard-wired parent is reported once, at its class statement). Also: is it an OpenMMLab config?"""
         for statement in module.body:
             if isinstance(statement, cst.ClassDef) and not defines_init(statement):
                 parent = self._factory_parent(statement)
@@ -65,12 +71,17 @@ class NormSpecs(Family):
                     local = f"{LOCAL_CLASS_PREFIX}{statement.name.value}"
                     self.visitor.scopes[0].bindings[statement.name.value] = local
                     self.norm_factories[local] = self.norm_factories[parent]
+        self._config_specs = None
+        if _is_openmmlab_config(module):
+            self._config_specs, self._beside_no_norm_eval = _openmmlab_config_specs(module)
 
     def visit_class(self, node: cst.ClassDef) -> None:
         self._classes.append((node, self._factory_parent(node)))
+        self._openmmlab_parents.append(self._openmmlab_parent(node))
 
     def leave_class(self, node: cst.ClassDef) -> None:
         _, parent = self._classes.pop()
+        self._openmmlab_parents.pop()
         if parent is not None and self.norm_factories[parent].kind == MONAI_HARD_WIRED:
             builds = self.norm_factories[parent].builds
             message = f"{node.name.value} subclasses {parent.rsplit('.', 1)[-1]}, which builds {builds}; {RUNTIME_ADVICE}"
@@ -78,6 +89,11 @@ class NormSpecs(Family):
 
     def leave_parent_init(self, original: cst.Call, updated: cst.Call) -> Optional[cst.Call]:
         """`super().__init__(...)` or `Parent.__init__(self, ...)` in a subclass: read like a call of the parent."""
+        openmmlab = self._openmmlab_parents[-1] if self._openmmlab_parents else None
+        if openmmlab is not None and _is_super_init(original):
+            qualified, model = openmmlab
+            name = f"{qualified.rsplit('.', 1)[-1]}.__init__ in {self._classes[-1][0].name.value}"
+            return self._openmmlab_model(original, updated, qualified, model, name)
         func = original.func
         if not (self._classes and self._classes[-1][1] and isinstance(func, cst.Attribute) and func.attr.value == "__init__"):
             return None
@@ -93,6 +109,27 @@ class NormSpecs(Family):
             return updated  # reported once, at the class statement
         return self._apply(original, updated, f"{parent.rsplit('.', 1)[-1]}.__init__ in {node.name.value}", factory, offset)
 
+    def leave_unresolved_call(self, original: cst.Call, updated: cst.Call) -> Optional[cst.Call]:
+        """A call without a qualified callee: `Norm[Norm.BATCH, 2](64)`, or a config's `dict(type='SyncBN')`."""
+        if self._config_specs is not None and id(original) in self._config_specs and self._is_builtin_dict(original.func):
+            layer_type = string_literal(_dict_call_entries(original)[0]["type"])
+            unless = (
+                " (unless a norm_eval=True from a base config or the class, as mmdet's backbones have, keeps them in "
+                "eval mode under train())"
+                if id(original) in self._beside_no_norm_eval
+                else ""
+            )
+            self.visitor.report(
+                original,
+                "BN004",
+                f"OpenMMLab config: dict(type={layer_type!r}) builds {_CONFIG_BUILDS[layer_type]} layers that track "
+                f"running stats{unless}; not fixed, as a key added here also reaches the configs inheriting this one, "
+                f"and mmengine merges their norm_cfg (e.g. dict(type='GN')) with it, which GroupNorm rejects: add "
+                f"{TRACKING_KEYWORD}=False in the config you build from, or {RUNTIME_ADVICE}",
+            )
+            return updated
+        return self.leave_subscript_call(original, updated)
+
     def _factory_parent(self, node: cst.ClassDef) -> Optional[str]:
         for base in node.bases:
             qualified = resolve(base.value, self.visitor.scopes)
@@ -100,10 +137,19 @@ class NormSpecs(Family):
                 return qualified  # (a subclass of a pyg model is not followed: _pyg_call reads calls only)
         return None
 
+    def _openmmlab_parent(self, node: cst.ClassDef) -> Optional[tuple[str, OpenMMLabModel]]:
+        """The OpenMMLab backbone a class subclasses; its bases resolve in the enclosing scopes."""
+        for base in node.bases:
+            qualified = resolve(base.value, self.visitor.scopes)
+            if qualified in OPENMMLAB_MODEL_BY_QUALNAME:
+                return qualified, OPENMMLAB_MODEL_BY_QUALNAME[qualified]
+        return None
+
     def leave_call(self, original: cst.Call, updated: cst.Call, callee: str) -> Optional[cst.Call]:
         factory = self.norm_factories.get(callee)
         if factory is None:
-            return None
+            model = OPENMMLAB_MODEL_BY_QUALNAME.get(callee)
+            return None if model is None else self._openmmlab_model(original, updated, callee, model)
         if factory.kind in _PYG_KINDS:
             return self._pyg_call(original, updated, factory, callee)
         if factory.kind == MONAI_HARD_WIRED:
@@ -134,6 +180,11 @@ class NormSpecs(Family):
             new_spec = self._config(original, spec, factory, what, type_key=True)
         else:
             new_spec = self._monai_spec(original, spec, factory, what)
+        return self._set_spec(original, updated, factory, slot, new_spec)
+
+    def _set_spec(
+        self, original: cst.Call, updated: cst.Call, factory: NormFactory, slot, new_spec: Optional[cst.BaseExpression]
+    ) -> cst.Call:
         if new_spec is None:
             return updated
         action = "set-positional" if slot.positional else "set-keyword"
@@ -141,6 +192,55 @@ class NormSpecs(Family):
         new_args = list(updated.args)
         new_args[slot.arg_index] = new_args[slot.arg_index].with_changes(value=new_spec)
         return updated.with_changes(args=new_args)
+
+    def _add_spec(
+        self, original: cst.Call, updated: cst.Call, factory: NormFactory, new_spec: Optional[cst.BaseExpression]
+    ) -> cst.Call:
+        """The call with `factory`'s parameter added as a keyword (none there yet)."""
+        if new_spec is None:
+            return updated
+        value_source = _EMPTY.code_for_node(new_spec)
+        self.visitor.record(original, "add-keyword", value_source, keyword=factory.keyword)
+        return layout.append_keyword(updated, factory.keyword, new_spec)
+
+    def _openmmlab_model(
+        self, original: cst.Call, updated: cst.Call, callee: str, model: OpenMMLabModel, name: str = ""
+    ) -> cst.Call:
+        """`ResNet(depth=50)` of mmdet/mmseg/mmpretrain: its norm_cfg, or the default restated, gets
+        track_running_stats=False, unless norm_eval keeps the layers in eval mode (no finding then)."""
+        factory = model.factory
+        name = name or callee.rsplit(".", 1)[-1]
+        eval_slot = find_slot(original.args, "norm_eval", model.norm_eval_index)
+        if model.norm_eval_default is None:
+            norm_eval = False  # no such parameter
+        elif eval_slot.absent:
+            norm_eval = model.norm_eval_default
+        else:
+            norm_eval = UNKNOWN if eval_slot.maybe else literal_value(original.args[eval_slot.arg_index].value)
+        if norm_eval is True:
+            return updated  # its train() puts every BatchNorm in eval mode: running stats never update
+        slot = find_slot(original.args, factory.keyword, factory.positional_index)
+        if model.misses:
+            self.visitor.report(original, "BN004", f"{name} ({factory.library}): {model.misses}; {RUNTIME_ADVICE}")
+            return updated
+        if slot.maybe:
+            self.visitor.report(original, "BN005", f"{name}: {factory.keyword} {slot.reason}")
+            return updated
+        if norm_eval is not False:
+            described = "**kwargs" if eval_slot.maybe else describe_non_bool(original.args[eval_slot.arg_index].value)
+            self.visitor.report(
+                original,
+                "BN005",
+                f"{name}: norm_eval is set by {described}; when false, its BatchNorm layers track running stats",
+            )
+            return updated
+        if not slot.absent:
+            spec = original.args[slot.arg_index].value
+            new_spec = self._config(original, spec, factory, f"{name}: {factory.keyword}", type_key=True)
+            return self._set_spec(original, updated, factory, slot, new_spec)
+        default = cst.parse_expression(factory.default_spec)
+        new_spec = self._config(original, default, factory, f"{name}: the default {factory.keyword}", type_key=True)
+        return self._add_spec(original, updated, factory, new_spec)
 
     def _report_hard_wired(self, original: cst.Call, callee: str, factory: NormFactory) -> None:
         self.visitor.report(original, "BN004", f"{callee.rsplit('.', 1)[-1]} builds {factory.builds}; {RUNTIME_ADVICE}")
@@ -154,11 +254,7 @@ class NormSpecs(Family):
             )
             return updated
         new_spec = self._monai_spec(original, cst.parse_expression(factory.default_spec), factory, f"{what} (default)")
-        if new_spec is None:
-            return updated
-        value_source = _EMPTY.code_for_node(new_spec)
-        self.visitor.record(original, "add-keyword", value_source, keyword=factory.keyword)
-        return layout.append_keyword(updated, factory.keyword, new_spec)
+        return self._add_spec(original, updated, factory, new_spec)
 
     def leave_subscript_call(self, original: cst.Call, updated: cst.Call) -> Optional[cst.Call]:
         """`Norm[Norm.BATCH, 2](64)`: the subscript is the class BatchNorm2d, so the call is BN001's."""
@@ -535,3 +631,97 @@ def _append_entry(config: cst.Dict) -> cst.Dict:
     else:
         elements[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
     return config.with_changes(elements=[*elements, entry])
+
+
+# ---- OpenMMLab configs: reported, never edited (mmengine merges a child config's dicts into its bases') ----
+# mmcv's registry (mmcv/cnn/bricks/norm.py), as norm_factories' mmcv entries.
+_CONFIG_BUILDS = {
+    "BN": "BatchNorm2d", "BN1d": "BatchNorm1d", "BN2d": "BatchNorm2d", "BN3d": "BatchNorm3d", "SyncBN": "SyncBatchNorm"
+}
+_CONFIG_TRACKING = tuple(_CONFIG_BUILDS)
+
+
+def _is_openmmlab_config(module: cst.Module) -> bool:
+    """A module that assigns `_base_`, or `model = dict(...)`, at its top level."""
+    for statement in module.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                    target = small.targets[0].target
+                    if isinstance(target, cst.Name) and (
+                        target.value == "_base_"
+                        or target.value == "model" and isinstance(small.value, cst.Call) and _called(small.value, "dict")
+                    ):
+                        return True
+    return False
+
+
+def _openmmlab_config_specs(module: cst.Module) -> tuple[set[int], set[int]]:
+    """The `dict(type='BN'|'SyncBN'|...)` calls of a config that build tracking layers, but not the norm_cfg of a
+    dict with norm_eval=True: mmdet's backbones then keep their BatchNorms in eval mode under train(). Also those
+    that are the norm_cfg of a backbone dict without norm_eval (it may come from a base config or the class).
+
+    Configs are data: the walk follows statements and the values of calls and displays only, far fewer nodes
+    than a full traversal (which doubled the time on mmdet's configs)."""
+    specs: set[int] = set()
+    exempt: set[int] = set()
+    beside_no_norm_eval: set[int] = set()
+
+    def walk(node: cst.CSTNode, is_backbone: bool = False) -> None:
+        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement, cst.BaseSuite)):
+            for statement in node.body if not isinstance(node, cst.BaseCompoundStatement) else (node.body,):
+                walk(statement)
+        elif isinstance(node, (cst.Assign, cst.AnnAssign, cst.Expr)) and node.value is not None:
+            walk(node.value)
+        elif isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            for element in node.elements:
+                walk(element.value)
+        elif isinstance(node, cst.Dict):
+            for element in node.elements:
+                walk(element.value)
+        elif isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+            walk(node.elt)  # [dict(...) for _ in range(num_stages)]
+        elif isinstance(node, cst.DictComp):
+            walk(node.value)
+        elif isinstance(node, cst.BinaryOperation):
+            walk(node.left)  # [dict(...)] * num_stages
+            walk(node.right)
+        elif isinstance(node, cst.IfExp):
+            walk(node.body)
+            walk(node.orelse)
+        elif isinstance(node, cst.Call):
+            if _called(node, "dict") and _dict_call_entries(node) is not None:
+                _config_dict(node, is_backbone, specs, exempt, beside_no_norm_eval)
+            for arg in node.args:
+                walk(arg.value, arg.keyword is not None and arg.keyword.value == "backbone")
+
+    for statement in module.body:
+        walk(statement)
+    return specs - exempt, beside_no_norm_eval
+
+
+def _config_dict(node: cst.Call, is_backbone: bool, specs: set[int], exempt: set[int], beside: set[int]) -> None:
+    values, _ = _dict_call_entries(node)
+    if "type" in values and string_literal(values["type"]) in _CONFIG_TRACKING:
+        if literal_value(values.get(TRACKING_KEYWORD, cst.Name("True"))) is not False:
+            specs.add(id(node))
+    if "norm_cfg" in values:
+        norm_eval = values.get("norm_eval")
+        if norm_eval is None and is_backbone:
+            beside.add(id(values["norm_cfg"]))  # only backbones have norm_eval
+        elif norm_eval is not None and literal_value(norm_eval) is True:
+            exempt.add(id(values["norm_cfg"]))
+
+
+def _called(call: cst.Call, name: str) -> bool:
+    return isinstance(call.func, cst.Name) and call.func.value == name
+
+
+def _is_super_init(call: cst.Call) -> bool:
+    func = call.func
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value == "__init__"
+        and isinstance(func.value, cst.Call)
+        and _called(func.value, "super")
+    )

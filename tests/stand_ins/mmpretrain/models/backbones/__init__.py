@@ -1,0 +1,7 @@
+from openmmlab_stand_in import Backbone
+
+__all__ = ["ResNet"]
+
+
+class ResNet(Backbone):
+    pass
