@@ -395,6 +395,8 @@ MONAI_NETWORKS: tuple[NormFactory, ...] = (
     *(_monai_hard_wired("senet", aliases, _HARD_WIRED) for aliases in _SENET),
 )
 NORM_FACTORIES += MONAI_NETWORKS
+# Blocks handed to MONAI's ResNet(block=...), which builds them with its own norm: silent as values.
+MONAI_BLOCKS_AS_VALUES = frozenset(_monai_names("resnet", ("ResNetBlock", "ResNetBottleneck"), _MONAI_NETS))
 NORM_FACTORY_BY_QUALNAME.update((name, f) for f in MONAI_NETWORKS for name in f.names)
 # Found without a spec in the text: by the class's own name, in a file naming monai.networks.
 NAMES_BY_LIBRARY["monai.networks"] += tuple(

@@ -125,7 +125,7 @@ class Factories(Family):
     # Fixing, on the way up.
     def leave_call(self, original: cst.Call, updated: cst.Call, callee: str) -> Optional[cst.Call]:
         """`partial(X, ...)`: X's own rule, on the arguments after X: a norm class's constructor rule, a library
-        model class's (model_classes.py) or a torchvision builder's (builders.py)."""
+        model class's (model_classes.py), a torchvision builder's (builders.py) or a norm-spec class's (norm_specs.py)."""
         if callee != PARTIAL:
             return None
         if not original.args or original.args[0].keyword is not None or original.args[0].star:
@@ -135,7 +135,7 @@ class Factories(Family):
         norm_class = visitor.norm_classes.get(target) if target else visitor.norm_specs.monai_norm_class(original.args[0].value)
         if norm_class is not None:
             return visitor.constructors.construct(original, updated, norm_class, updated.args, offset=1)
-        for family in (visitor.model_classes, visitor.builders):
+        for family in (visitor.model_classes, visitor.builders, visitor.norm_specs):
             result = family.partial(original, updated, target) if target else None
             if result is not None:
                 return result
@@ -150,8 +150,9 @@ class Factories(Family):
         if norm_class is None:
             if qualified_name and id(original) in self._factory_positions:
                 # `model_cls = ResNet`, `model_fn = torchvision.models.resnet50`: reported where named, never rewritten.
-                if not self.visitor.model_classes.reference(original, qualified_name):
-                    self.visitor.builders.reference(original, qualified_name)
+                for family in (self.visitor.model_classes, self.visitor.builders, self.visitor.norm_specs):
+                    if family.reference(original, qualified_name):
+                        break
             return updated
         return self.reference_class(original, updated, norm_class)
 

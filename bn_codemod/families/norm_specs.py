@@ -22,6 +22,7 @@ from ..knowledge import TRACKING_KEYWORD, NormClass
 from ..norm_factories import (
     DETECTRON2_NAME,
     MMCV_CFG,
+    MONAI_BLOCKS_AS_VALUES,
     MONAI_HARD_WIRED,
     MONAI_NORM_FACTORY,
     MONAI_TRACKING_NAMES,
@@ -39,7 +40,7 @@ from ..norm_factories import (
 )
 from ..scopes import resolve
 from . import Family
-from .builders import RUNTIME_ADVICE
+from .builders import RUNTIME_ADVICE, report_as_value
 from .constructors import LOCAL_CLASS_PREFIX
 from .model_classes import defines_init
 
@@ -145,17 +146,58 @@ class NormSpecs(Family):
                 return qualified, OPENMMLAB_MODEL_BY_QUALNAME[qualified]
         return None
 
-    def leave_call(self, original: cst.Call, updated: cst.Call, callee: str) -> Optional[cst.Call]:
+    def leave_call(self, original: cst.Call, updated: cst.Call, callee: str, offset: int = 0) -> Optional[cst.Call]:
+        """The call of a class or function of the tables; with `offset` 1, `partial(callee, ...)`."""
         factory = self.norm_factories.get(callee)
+        name = callee.rsplit(".", 1)[-1]
+        name = f"partial({name}, ...)" if offset else name
         if factory is None:
             model = OPENMMLAB_MODEL_BY_QUALNAME.get(callee)
-            return None if model is None else self._openmmlab_model(original, updated, callee, model)
+            return None if model is None else self._openmmlab_model(original, updated, callee, model, name, offset)
         if factory.kind in _PYG_KINDS:
-            return self._pyg_call(original, updated, factory, callee)
+            return self._pyg_call(original, updated, factory, callee, offset)
         if factory.kind == MONAI_HARD_WIRED:
             self._report_hard_wired(original, callee, factory)
             return updated
-        return self._apply(original, updated, callee.rsplit(".", 1)[-1], factory, 0)
+        return self._apply(original, updated, name, factory, offset)
+
+    def partial(self, original: cst.Call, updated: cst.Call, target: str) -> Optional[cst.Call]:
+        """`partial(UNet, spatial_dims=2, norm=Norm.BATCH)`: the call's rule on the arguments after the class, found
+        at positional indexes one higher. A function's partial (normalization_resolver) is not followed."""
+        factory = self.norm_factories.get(target)
+        if factory is not None and factory.kind == PYG_RESOLVER:
+            return updated
+        return self.leave_call(original, updated, target, offset=1)
+
+    def reference(self, node: cst.BaseExpression, qualified_name: str) -> bool:
+        """`model_cls = DenseNet121`, `{"r": ResNetV1c}`: a class whose default builds tracking layers (or some
+        that no argument reaches) as a value, reported where it is named, its call being out of sight. True when
+        `qualified_name` is one of the tables' classes (reported or, when its default builds none, not)."""
+        factory = self.norm_factories.get(qualified_name)
+        model = OPENMMLAB_MODEL_BY_QUALNAME.get(qualified_name)
+        if model is not None:
+            if model.norm_eval_default is True:
+                return True  # mmdet's backbones: train() keeps their BatchNorms in eval mode
+            factory = model.factory
+        if factory is None:
+            return False
+        if qualified_name in MONAI_BLOCKS_AS_VALUES or not (factory.default_spec or factory.kind == MONAI_HARD_WIRED):
+            return True
+        builds = factory.builds
+        if factory.kind == MONAI_HARD_WIRED:
+            builds, reason = "BatchNorm", "no argument makes all of them vmap-safe"
+        elif model is not None and model.misses:
+            reason = model.misses
+        elif factory.kind == PYG_FIXED:
+            reason = f"its default {factory.keyword}={factory.default_spec} builds them with the channel count only"
+        else:
+            builds = "torch_geometric BatchNorm" if factory.kind == PYG_NAME else builds
+            reason = f"pass {_fixed_default(factory)} where it is called"
+        shown = qualified_name.rsplit(".", 1)[-1]
+        if not qualified_name.startswith(LOCAL_CLASS_PREFIX):
+            shown = f"{shown} ({factory.library})"
+        report_as_value(self.visitor, node, shown, "", builds, reason)
+        return True
 
     def _apply(self, original: cst.Call, updated: cst.Call, name: str, factory: NormFactory, offset: int) -> cst.Call:
         """The call of `factory` (called `name` in messages) with its spec fixed, `offset` arguments before its own."""
@@ -204,13 +246,13 @@ class NormSpecs(Family):
         return layout.append_keyword(updated, factory.keyword, new_spec)
 
     def _openmmlab_model(
-        self, original: cst.Call, updated: cst.Call, callee: str, model: OpenMMLabModel, name: str = ""
+        self, original: cst.Call, updated: cst.Call, callee: str, model: OpenMMLabModel, name: str = "", offset: int = 0
     ) -> cst.Call:
         """`ResNet(depth=50)` of mmdet/mmseg/mmpretrain: its norm_cfg, or the default restated, gets
         track_running_stats=False, unless norm_eval keeps the layers in eval mode (no finding then)."""
         factory = model.factory
         name = name or callee.rsplit(".", 1)[-1]
-        eval_slot = find_slot(original.args, "norm_eval", model.norm_eval_index)
+        eval_slot = find_slot(original.args, "norm_eval", _shifted(model.norm_eval_index, offset))
         if model.norm_eval_default is None:
             norm_eval = False  # no such parameter
         elif eval_slot.absent:
@@ -219,7 +261,7 @@ class NormSpecs(Family):
             norm_eval = UNKNOWN if eval_slot.maybe else literal_value(original.args[eval_slot.arg_index].value)
         if norm_eval is True:
             return updated  # its train() puts every BatchNorm in eval mode: running stats never update
-        slot = find_slot(original.args, factory.keyword, factory.positional_index)
+        slot = find_slot(original.args, factory.keyword, _shifted(factory.positional_index, offset))
         if model.misses:
             self.visitor.report(original, "BN004", f"{name} ({factory.library}): {model.misses}; {RUNTIME_ADVICE}")
             return updated
@@ -371,11 +413,14 @@ class NormSpecs(Family):
 
     # torch_geometric: a string spec looked up by normalization_resolver (norm_factories.py) -----------------
 
-    def _pyg_call(self, original: cst.Call, updated: cst.Call, factory: NormFactory, callee: str) -> cst.Call:
+    def _pyg_call(
+        self, original: cst.Call, updated: cst.Call, factory: NormFactory, callee: str, offset: int = 0
+    ) -> cst.Call:
         if factory.kind == PYG_RESOLVER:
             return self._pyg_resolver(original, updated, callee)
         short = callee.rsplit(".", 1)[-1]
-        kwargs_index = None if factory.positional_index is None else factory.positional_index + 1
+        short = f"partial({short}, ...)" if offset else short
+        kwargs_index = None if factory.positional_index is None else factory.positional_index + 1 + offset
         legacy = find_slot(original.args, PYG_MLP_LEGACY[0], None) if callee in PYG_MLP_NAMES else None
         if legacy is not None and not legacy.absent and not legacy.maybe:
             # MLP(batch_norm=<bool>) replaces norm= and norm_kwargs= (a value that is not a bool is ignored)
@@ -394,9 +439,9 @@ class NormSpecs(Family):
             if value is True:
                 what = f"{short}: batch_norm=True (deprecated)"
                 return self._pyg_norm_kwargs(original, updated, factory, "batch_norm", '"', what, PYG_MLP_LEGACY[1], None)
-        if callee in PYG_MLP_NAMES and _pyg_mlp_has_no_norm_layer(original.args):
+        if callee in PYG_MLP_NAMES and _pyg_mlp_has_no_norm_layer(original.args[offset:]):
             return updated
-        slot = find_slot(original.args, factory.keyword, factory.positional_index)
+        slot = find_slot(original.args, factory.keyword, _shifted(factory.positional_index, offset))
         if (slot.absent or slot.maybe) and not factory.default_spec:
             return updated  # the default builds no tracking layer; a spec in **kwargs is not followed
         spec = cst.parse_expression(factory.default_spec) if slot.absent or slot.maybe else original.args[slot.arg_index].value
@@ -537,6 +582,26 @@ class NormSpecs(Family):
         return isinstance(func, cst.Name) and func.value == "dict" and not any(
             "dict" in scope.bindings for scope in self.visitor.scopes
         )
+
+
+def _shifted(index: Optional[int], offset: int) -> Optional[int]:
+    return None if index is None else index + offset
+
+
+def _fixed_default(factory: NormFactory) -> str:
+    """For a message: the argument that builds `factory`'s default layers without running stats."""
+    if factory.kind == PYG_NAME:
+        return f'{PYG_NORM_KWARGS}={{"{TRACKING_KEYWORD}": False}}'
+    default = cst.parse_expression(factory.default_spec)
+    if isinstance(default, cst.Call):  # dict(type='BN', ...)
+        fixed = layout.append_keyword(default, TRACKING_KEYWORD, cst.Name("False"))
+    elif isinstance(default, cst.Tuple):  # ("batch", {...})
+        elements = list(default.elements)
+        elements[1] = elements[1].with_changes(value=_append_entry(elements[1].value))
+        fixed = default.with_changes(elements=elements)
+    else:  # "batch"
+        return f'{factory.keyword}=({factory.default_spec}, {{"{TRACKING_KEYWORD}": False}})'
+    return f"{factory.keyword}={_EMPTY.code_for_node(fixed)}"
 
 
 def _pyg_mlp_has_no_norm_layer(args) -> bool:
