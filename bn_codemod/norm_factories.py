@@ -419,3 +419,9 @@ NAMES_BY_LIBRARY["torch_geometric"] = (
         for spelling in ("batch", "Batch", "BATCH", "diff", "Diff", "DIFF", "hetero", "Hetero", "HETERO")
     ),
 )
+# Also a partial of any of those classes, and a class whose default builds BatchNorm named as a value anywhere
+# (reported where named: `model_cls = MLP`, `{"mlp": MLP}`, `[MLP, GCN]`, `a if c else GENConv`): by its bare name.
+NAMES_BY_LIBRARY["torch_geometric"] += (
+    *(f"partial({f.names[0].rsplit('.', 1)[-1]}" for f in PYG_NORM_FACTORIES if f.kind != PYG_RESOLVER),
+    *(f.names[0].rsplit(".", 1)[-1] for f in PYG_NORM_FACTORIES if f.default_spec),
+)

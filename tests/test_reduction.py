@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import bn_codemod.analysis as analysis_module
-from bn_codemod.analysis import analyze
+from bn_codemod.analysis import analyze, may_have_findings
 from bn_codemod.config import Settings
 from bn_codemod.reduction import blank_inert_bodies
 from fixture_cases import FIXTURES, case_id, input_files
@@ -137,6 +137,29 @@ def test_library_norm_factory_names_count_only_where_their_library_is_named():
     monai = "from monai.networks.layers import Norm as N\ndef make():\n    return N[N.BATCH, 2](4)\n"
     assert "return N[N.BATCH, 2](4)" in reduce(monai)
     assert_same_everywhere(monai)
+
+
+@pytest.mark.parametrize(
+    "imports, statement",
+    [
+        ("from functools import partial\nfrom torch_geometric.nn import MLP\n", "make = partial(MLP, [16, 32, 8])"),
+        ("import functools\nfrom torch_geometric.nn import GENConv\n", "conv = functools.partial(GENConv, 16, 16)"),
+        ("from torch_geometric.nn import MLP\n", "return MLP"),
+        ("from torch_geometric.nn import GPSConv\n", "build(layer=GPSConv)"),
+        ("from functools import partial\nfrom mmseg.models import ResNetV1c\n", "make = partial(ResNetV1c, depth=50)"),
+        ("from mmseg.models import ResNetV1c\n", "model_cls = ResNetV1c"),
+        ("from functools import partial\nfrom monai.networks.nets import UNet\n", "make = partial(UNet, 2, norm='batch')"),
+        ("from monai.networks.nets import DenseNet121\n", "build(arch=DenseNet121)"),
+    ],
+)
+def test_a_partial_or_a_value_of_a_norm_spec_class_is_kept(imports, statement):
+    """norm_specs.py reads `partial(X, ...)` and X as a value in a function that names nothing else: the prefilter
+    and the reduction keep those lines."""
+    source = f"import torch\n{imports}\n\ndef make_model(build):\n    {statement}\n"
+    assert may_have_findings(source.encode())
+    assert statement in reduce(source)
+    whole, reduced_check, _ = findings_both_ways(source)
+    assert whole.findings and reduced_check.findings == whole.findings
 
 
 def test_every_mention_of_a_dict_unpacked_into_a_norm_layer_is_kept():

@@ -193,9 +193,9 @@ class NormSpecs(Family):
         else:
             builds = "torch_geometric BatchNorm" if factory.kind == PYG_NAME else builds
             reason = f"pass {_fixed_default(factory)} where it is called"
-        shown = qualified_name.rsplit(".", 1)[-1]
-        if not qualified_name.startswith(LOCAL_CLASS_PREFIX):
-            shown = f"{shown} ({factory.library})"
+        shown = f"{factory.names[0].rsplit('.', 1)[-1]} ({factory.library})"
+        if qualified_name.startswith(LOCAL_CLASS_PREFIX):
+            shown = f"{qualified_name[len(LOCAL_CLASS_PREFIX):]}, a subclass of {shown},"
         report_as_value(self.visitor, node, shown, "", builds, reason)
         return True
 
