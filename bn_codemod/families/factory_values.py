@@ -17,11 +17,12 @@ from ..visible_dicts import visible_dict
 from . import Family
 
 _NOT_TRACKING = NormClass("", (), False, -1)
+# Why it is not fixed (a class from it may reach isinstance/==, or its calls pass the flag or **kwargs) is in
+# --explain BN002; the message says what to do.
 ESCAPING_TABLE = (
-    "{name} holds norm classes that build layers when indexed or iterated, but a class taken from it may also be "
-    "used as a type (returned, stored, isinstance, compared), where partial(...) would raise TypeError or compare "
-    "unequal, or called with track_running_stats or unpacked arguments: pass track_running_stats=False where its "
-    "layers are built, or call torch.func.replace_all_batch_norm_modules_(model)"
+    "{name} holds norm classes that build layers, and a class taken from it is also used other than by calling "
+    "it, so it is not wrapped: pass track_running_stats=False where its layers are built, or call "
+    "torch.func.replace_all_batch_norm_modules_(model)"
 )
 Table = Union[cst.Tuple, cst.List]
 

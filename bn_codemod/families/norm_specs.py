@@ -115,8 +115,7 @@ class NormSpecs(Family):
         if self._config_specs is not None and id(original) in self._config_specs and self._is_builtin_dict(original.func):
             layer_type = string_literal(_dict_call_entries(original)[0]["type"])
             unless = (
-                " (unless a norm_eval=True from a base config or the class, as mmdet's backbones have, keeps them in "
-                "eval mode under train())"
+                " (unless an inherited norm_eval=True keeps them in eval mode, as in mmdet's backbones)"
                 if id(original) in self._beside_no_norm_eval
                 else ""
             )
@@ -124,9 +123,8 @@ class NormSpecs(Family):
                 original,
                 "BN004",
                 f"OpenMMLab config: dict(type={layer_type!r}) builds {_CONFIG_BUILDS[layer_type]} layers that track "
-                f"running stats{unless}; not fixed, as a key added here also reaches the configs inheriting this one, "
-                f"and mmengine merges their norm_cfg (e.g. dict(type='GN')) with it, which GroupNorm rejects: add "
-                f"{TRACKING_KEYWORD}=False in the config you build from, or {RUNTIME_ADVICE}",
+                f"running stats{unless}; not fixed here, as configs inheriting this one would merge the key into "
+                f"their own norm_cfg: add {TRACKING_KEYWORD}=False in the config you build from, or {RUNTIME_ADVICE}",
             )
             return updated
         return self.leave_subscript_call(original, updated)
