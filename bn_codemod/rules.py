@@ -208,6 +208,13 @@ spec is written at the call (the table is [`bn_codemod/norm_factories.py`](../bn
   `allow_single_element=True` (it needs running stats) is BN004. `norm=BatchNorm(c)`, a layer, is
   BN001's at its constructor.
 
+`functools.partial(X, ...)` of any class above gets exactly the call's rule on the arguments after the
+class (a positional spec counted from after it): `partial(UNet, spatial_dims=2, norm=Norm.BATCH)` gets
+`norm=(Norm.BATCH, {"track_running_stats": False})`, `partial(ResNetV1c, depth=50)` the default restated,
+`partial(MLP, [16, 32, 16])` `norm_kwargs=...`; BN004 where no argument reaches the BatchNorm, BN005 for
+`**kwargs`, and nothing where the call gets nothing (`partial(UNet, ...)` without `norm`, mmdet's backbones).
+`partial(normalization_resolver, ...)` is not followed.
+
 Only calls whose callee resolves through the file's imports into the library count: a function of
 your own called with `norm="batch"` or `norm_cfg=dict(type="BN")` is never touched. A spec held in a
 name or `**kwargs` is not followed; OpenMMLab config files are reported, never edited (BN004). A dict
@@ -298,6 +305,14 @@ Reported, each with the same advice, because no argument works:
   class passed positionally to some other function, and the blocks `BasicBlock`/`Bottleneck` handed to a
   model (`ResNet(block=Bottleneck)`, smp's `{"block": Bottleneck}`, `partial(Bottleneck, groups=2)`), whose
   norm layer is the model's (the verify script checks that their model passes it on);
+- a class of the norm-spec table used as a value in the same places (`model_cls = ResNetV1c`,
+  `{"dense": DenseNet121}`, `arch=MLP`) when its default builds tracking BatchNorm (MONAI's networks with a
+  batch default, OpenMMLab backbones without `norm_eval=True` by default, torch_geometric's `MLP` and
+  `GPSConv`) or some of its BatchNorm is out of any argument's reach (MONAI's `AttentionUnet`, `ResNet`,
+  ..., `GENConv`, `Polynormer`, mmpretrain's `HRNet`): the message names the argument to pass where it is
+  called, from the table's default, e.g. `norm=("batch", {"track_running_stats": False})`. Silent: classes
+  whose default builds no BatchNorm (`UNet`, `GCN`), mmdet's backbones, MONAI's `ResNetBlock`/
+  `ResNetBottleneck` (handed to its `ResNet`, which passes its own norm), and type checks;
 - detectron2's `get_norm(norm, out_channels)` (`detectron2.layers`, `.batch_norm`) with `norm` one of
   `"BN"`, `"SyncBN"`, `"nnSyncBN"`, `"naiveSyncBN"`, `"naiveSyncBN_N"`: it calls the class with the
   channel count only. `"FrozenBN"` never updates its statistics and `"GN"`/`"LN"` have none, so those
