@@ -77,3 +77,32 @@ def string_literal(expression: cst.BaseExpression) -> Optional[str]:
         value = expression.evaluated_value
         return value if isinstance(value, str) else None
     return None
+
+
+def dict_literal_entries(config: cst.Dict) -> Optional[tuple[dict[str, cst.BaseExpression], bool]]:
+    """`{"a": 1, **more}`: ({"a": 1}, whether it unpacks); None when a key is not a plain string literal."""
+    values: dict[str, cst.BaseExpression] = {}
+    unpacked = False
+    for element in config.elements:
+        if isinstance(element, cst.StarredDictElement):
+            unpacked = True
+            continue
+        key = string_literal(element.key)
+        if key is None:
+            return None
+        values[key] = element.value
+    return values, unpacked
+
+
+def dict_call_entries(config: cst.Call) -> Optional[tuple[dict[str, cst.BaseExpression], bool]]:
+    """`dict(a=1, **more)`: ({"a": 1}, whether it unpacks); None when an argument is positional or `*`."""
+    values: dict[str, cst.BaseExpression] = {}
+    unpacked = False
+    for arg in config.args:
+        if arg.star == "**":
+            unpacked = True
+        elif arg.keyword is None:
+            return None
+        else:
+            values[arg.keyword.value] = arg.value
+    return values, unpacked

@@ -16,6 +16,8 @@ from typing import Optional, Union
 
 import libcst as cst
 
+from .arguments import dict_call_entries, dict_literal_entries
+
 ScopeNode = Union[cst.Module, cst.FunctionDef, cst.Lambda]
 
 
@@ -49,23 +51,14 @@ def mentions_of(scope: ScopeNode, name: str) -> "_Mentions":
 
 def _literal_dict(value: cst.BaseExpression) -> Optional[dict[str, cst.BaseExpression]]:
     if isinstance(value, cst.Dict):
-        keys: dict[str, cst.BaseExpression] = {}
-        for element in value.elements:
-            if not isinstance(element, cst.DictElement) or not isinstance(element.key, cst.SimpleString):
-                return None
-            key = element.key.evaluated_value
-            if not isinstance(key, str):
-                return None
-            keys[key] = element.value
-        return keys
-    if (
-        isinstance(value, cst.Call)
-        and isinstance(value.func, cst.Name)
-        and value.func.value == "dict"
-        and all(arg.keyword is not None and not arg.star for arg in value.args)
-    ):
-        return {arg.keyword.value: arg.value for arg in value.args if arg.keyword is not None}
-    return None
+        entries = dict_literal_entries(value)
+    elif isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "dict":
+        entries = dict_call_entries(value)
+    else:
+        return None
+    if entries is None or entries[1]:
+        return None  # a key that is not a plain string, a positional argument, or ** (keys out of sight)
+    return entries[0]
 
 
 class _Mentions(cst.CSTVisitor):

@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING, Optional
 import libcst as cst
 
 from .. import layout
-from ..arguments import UNKNOWN, describe_non_bool, find_slot, literal_value, string_literal
+from ..arguments import (
+    UNKNOWN,
+    describe_non_bool,
+    dict_call_entries,
+    dict_literal_entries,
+    find_slot,
+    literal_value,
+    string_literal,
+)
 from ..knowledge import TRACKING_KEYWORD, NormClass
 from ..norm_factories import (
     DETECTRON2_NAME,
@@ -113,7 +121,7 @@ class NormSpecs(Family):
     def leave_unresolved_call(self, original: cst.Call, updated: cst.Call) -> Optional[cst.Call]:
         """A call without a qualified callee: `Norm[Norm.BATCH, 2](64)`, or a config's `dict(type='SyncBN')`."""
         if self._config_specs is not None and id(original) in self._config_specs and self._is_builtin_dict(original.func):
-            layer_type = string_literal(_dict_call_entries(original)[0]["type"])
+            layer_type = string_literal(dict_call_entries(original)[0]["type"])
             unless = (
                 " (unless an inherited norm_eval=True keeps them in eval mode, as in mmdet's backbones)"
                 if id(original) in self._beside_no_norm_eval
@@ -369,9 +377,9 @@ class NormSpecs(Family):
         """A dict literal or dict(...) of keyword arguments for the layer: the dict with track_running_stats=False,
         or None when it needs no change or cannot be read (BN005 when it may still track)."""
         if isinstance(config, cst.Dict):
-            entries = _dict_literal_entries(config)
+            entries = dict_literal_entries(config)
         elif isinstance(config, cst.Call) and self._is_builtin_dict(config.func):
-            entries = _dict_call_entries(config)
+            entries = dict_call_entries(config)
         else:
             return None
         if entries is None:
@@ -498,9 +506,9 @@ class NormSpecs(Family):
             new_value: Optional[cst.BaseExpression] = cst.parse_expression(new_source)
         else:
             entries = (
-                _dict_literal_entries(given)
+                dict_literal_entries(given)
                 if isinstance(given, cst.Dict)
-                else _dict_call_entries(given)
+                else dict_call_entries(given)
                 if isinstance(given, cst.Call) and self._is_builtin_dict(given.func)
                 else None
             )
@@ -625,33 +633,6 @@ def normalize_pyg_name(name: str) -> str:
     return name.lower().replace("-", "").replace("_", "").replace(" ", "")
 
 
-def _dict_literal_entries(config: cst.Dict):
-    values: dict[str, cst.BaseExpression] = {}
-    unpacked = False
-    for element in config.elements:
-        if isinstance(element, cst.StarredDictElement):
-            unpacked = True
-            continue
-        key = string_literal(element.key)
-        if key is None:
-            return None
-        values[key] = element.value
-    return values, unpacked
-
-
-def _dict_call_entries(config: cst.Call):
-    values: dict[str, cst.BaseExpression] = {}
-    unpacked = False
-    for arg in config.args:
-        if arg.star == "**":
-            unpacked = True
-        elif arg.keyword is None:
-            return None
-        else:
-            values[arg.keyword.value] = arg.value
-    return values, unpacked
-
-
 def _set_false(config: cst.BaseExpression) -> cst.BaseExpression:
     """The dict with its track_running_stats value (a literal True) made False, parentheses kept."""
     if isinstance(config, cst.Call):
@@ -753,7 +734,7 @@ def _openmmlab_config_specs(module: cst.Module) -> tuple[set[int], set[int]]:
             walk(node.body)
             walk(node.orelse)
         elif isinstance(node, cst.Call):
-            if _called(node, "dict") and _dict_call_entries(node) is not None:
+            if _called(node, "dict") and dict_call_entries(node) is not None:
                 _config_dict(node, is_backbone, specs, exempt, beside_no_norm_eval)
             for arg in node.args:
                 walk(arg.value, arg.keyword is not None and arg.keyword.value == "backbone")
@@ -764,7 +745,7 @@ def _openmmlab_config_specs(module: cst.Module) -> tuple[set[int], set[int]]:
 
 
 def _config_dict(node: cst.Call, is_backbone: bool, specs: set[int], exempt: set[int], beside: set[int]) -> None:
-    values, _ = _dict_call_entries(node)
+    values, _ = dict_call_entries(node)
     if "type" in values and string_literal(values["type"]) in _CONFIG_TRACKING:
         if literal_value(values.get(TRACKING_KEYWORD, cst.Name("True"))) is not False:
             specs.add(id(node))
