@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Sequence
 
+from .ancestors import nearest
 from .rules import RULES
 
 if TYPE_CHECKING:
@@ -137,24 +138,7 @@ class Resolver:
 
     def _closest(self, directory: str) -> Optional[str]:
         """The nearest configuration file at or above `directory` (normalized, absolute)."""
-        visited = []
-        current = directory
-        found: Optional[str] = None
-        while True:
-            if current in self._config_in:
-                found = self._config_in[current]
-                break
-            visited.append(current)
-            found = self._config_file_in(current)
-            if found is not None:
-                break
-            parent = os.path.dirname(current)
-            if parent == current:
-                break
-            current = parent
-        for directory in visited:
-            self._config_in[directory] = found
-        return found
+        return nearest(directory, self._config_file_in, self._config_in)
 
     def _config_file_in(self, directory: str) -> Optional[str]:
         for name in CONFIG_FILE_NAMES:

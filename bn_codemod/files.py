@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence
 
+from .ancestors import nearest
+
 # ruff's default excludes, less what cannot hold project code anyway, plus our own cache.
 DEFAULT_EXCLUDED_DIRS = frozenset(
     {
@@ -450,22 +452,7 @@ class _Discovery:
 
     def _repo_root(self, directory: str) -> str | None:
         """The nearest directory at or above `directory` holding `.git` (a directory, or a file in worktrees)."""
-        visited = []
-        current = directory
-        while current not in self._repo_roots:
-            visited.append(current)
-            if os.path.exists(os.path.join(current, ".git")):
-                self._repo_roots[current] = current
-                break
-            parent = os.path.dirname(current)
-            if parent == current:
-                self._repo_roots[current] = None
-                break
-            current = parent
-        root = self._repo_roots[current]
-        for seen in visited:
-            self._repo_roots[seen] = root
-        return root
+        return nearest(directory, _holds_git, self._repo_roots)
 
     def _is_force_excluded(self, given: str, is_dir: bool) -> bool:
         """Whether `given` or a directory it lies in is excluded (ruff's --force-exclude; .gitignore not consulted)."""
@@ -834,3 +821,7 @@ def _bracket_to_regex(pattern: str, index: int) -> tuple[str, int] | None:
     if not body:
         return "(?!)", index  # only empty ranges: matches nothing
     return f"(?!/)[{body}]", index
+
+
+def _holds_git(directory: str) -> Optional[str]:
+    return directory if os.path.exists(os.path.join(directory, ".git")) else None
