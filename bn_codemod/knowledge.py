@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model_classes import MODEL_CLASSES
+from .model_classes import MODEL_CLASSES, MODEL_LIBRARIES
 from .norm_factories import NAMES_BY_LIBRARY
 from .torchvision_builders import BUILDERS, Builder
 
@@ -228,10 +228,11 @@ HAZARD_TOKENS = (
     b"fx.experimental",
 )
 
-# A model class of timm, pretrainedmodels or efficientnet_pytorch needs an import naming its module and
-# the class's own name: (module token, class names). `from timm import models` is not seen.
+# A model class of timm, pretrainedmodels, efficientnet_pytorch or torch_geometric needs an import naming its
+# module and the class's own name: (module token, class names). `from timm import models` is not seen.
+# torchvision's classes pass the prefilter by the token torchvision.
 # Likewise a library norm factory (norm_factories.py): its library and one of its names.
 PREFILTER_MODEL_TOKENS: tuple[tuple[bytes, tuple[bytes, ...]], ...] = tuple(
     (library.encode(), tuple(sorted({m.name.split(".")[0].encode() for m in MODEL_CLASSES if m.modules[0].startswith(library)})))
-    for library in ("timm.models", "pretrainedmodels", "efficientnet_pytorch", "torch_geometric.nn")
+    for library in sorted(MODEL_LIBRARIES - {"torchvision.models", "pretrainedmodels.models"})  # "pretrainedmodels" has both
 ) + tuple((library.encode(), tuple(name.encode() for name in names)) for library, names in NAMES_BY_LIBRARY.items())

@@ -218,6 +218,10 @@ MODEL_CLASSES: tuple[ModelClass, ...] = (
     *PYG_MODEL_CLASSES,
 )
 
+# Where the model classes live, as a file names it: torchvision.models, timm.models, pretrainedmodels(.models),
+# efficientnet_pytorch, torch_geometric.nn.
+MODEL_LIBRARIES = frozenset(".".join(model.modules[0].split(".")[:2]) for model in MODEL_CLASSES)
+
 MODEL_CLASS_BY_QUALNAME: dict[str, ModelClass] = {
     f"{module}.{model.name}": model for model in MODEL_CLASSES for module in model.modules
 }

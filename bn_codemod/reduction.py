@@ -46,7 +46,7 @@ from .knowledge import (
     TIMM_FACTORIES,
     TORCHVISION_GET_MODEL,
 )
-from .model_classes import BATCHNORM_SWITCHES, MODEL_CLASSES
+from .model_classes import BATCHNORM_SWITCHES, MODEL_CLASSES, MODEL_LIBRARIES
 from .norm_factories import NAMES_BY_LIBRARY
 from .torchvision_builders import BUILDERS
 
@@ -191,7 +191,7 @@ def _cut_cleanly(node: ast.AST, first: int, last: int) -> bool:
 def _hit_lines(source: str, tree: ast.Module, lines: list[str], extra_classes: Sequence[str]) -> list[int]:
     """Sorted numbers of the lines that contain a recognised name, or an alias or subclass of one
     that this file defines."""
-    libraries = tuple(sorted(library for library in _MODEL_LIBRARIES if _imports(library).search(source)))
+    libraries = tuple(sorted(library for library in MODEL_LIBRARIES if _imports(library).search(source)))
     libraries += tuple(library for library in NAMES_BY_LIBRARY if library in source)
     recognised = _pattern(
         _recognised_names(
@@ -380,8 +380,6 @@ def _collect(statements: Iterable[ast.stmt], aliases: list[tuple[str, str]], cla
                 _collect(block, aliases, classes)
 
 
-# Where the model classes live: torchvision.models, timm.models, pretrainedmodels, efficientnet_pytorch.
-_MODEL_LIBRARIES = frozenset(".".join(model.modules[0].split(".")[:2]) for model in MODEL_CLASSES)
 
 
 @lru_cache(maxsize=None)
