@@ -8,7 +8,7 @@ statements when the visitor enters it: imports, definitions and parameters that 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Optional, Union
+from typing import Callable, Iterable, Optional, Union
 
 import libcst as cst
 
@@ -105,6 +105,20 @@ def resolve(node: cst.BaseExpression, scopes: list[Scope]) -> Optional[str]:
     if not target:
         return None
     return f"{target}.{rest}" if rest else target
+
+
+def parent_init_offset(
+    call: cst.Call, scopes: list[Scope], is_parent: Callable[[Optional[str]], bool]
+) -> Optional[int]:
+    """How many arguments come before the parent's own in a call of a parent's __init__ in a subclass: 0 for
+    `super().__init__(...)`, 1 for `Parent.__init__(self, ...)` when `is_parent` accepts Parent's resolved name;
+    None for any other call."""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "__init__"):
+        return None
+    if isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name) and func.value.func.value == "super":
+        return 0
+    return 1 if is_parent(resolve(func.value, scopes)) else None
 
 
 def binding_depth(name: str, scopes: list[Scope]) -> Optional[int]:

@@ -15,7 +15,7 @@ import libcst as cst
 
 from ..arguments import UNKNOWN, find_slot, literal_value
 from ..model_classes import BATCHNORM_SWITCHES, MODEL_CLASS_BY_QUALNAME, ModelClass
-from ..scopes import resolve
+from ..scopes import parent_init_offset, resolve
 from ..torchvision_builders import NORM_LAYER_WORKS
 from . import Family
 from .builders import RUNTIME_ADVICE, report_as_value
@@ -157,18 +157,13 @@ class ModelClasses(Family):
     def _parent_init(self, call: cst.Call) -> Optional[tuple[_ClassFrame, int]]:
         """(the class frame, positional offset) for `super().__init__(...)` or `Parent.__init__(self, ...)`
         in a method of a class that subclasses a library model class."""
-        func = call.func
-        if not (isinstance(func, cst.Attribute) and func.attr.value == "__init__" and self._classes):
+        if not self._classes or self._classes[-1].parent is None:
             return None
         frame = self._classes[-1]
-        if frame.parent is None:
-            return None
-        if isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name) and func.value.func.value == "super":
-            return frame, 0
-        qualified = resolve(func.value, self.visitor.scopes)
-        if qualified is not None and self.model_classes.get(qualified) is frame.parent:
-            return frame, 1  # the explicit form passes self first
-        return None
+        offset = parent_init_offset(
+            call, self.visitor.scopes, lambda name: name is not None and self.model_classes.get(name) is frame.parent
+        )
+        return None if offset is None else (frame, offset)
 
 
 def _display(model: ModelClass) -> str:

@@ -46,7 +46,7 @@ from ..norm_factories import (
     NormFactory,
     OpenMMLabModel,
 )
-from ..scopes import resolve
+from ..scopes import parent_init_offset, resolve
 from . import Family
 from .builders import RUNTIME_ADVICE, report_as_value
 from .constructors import LOCAL_CLASS_PREFIX
@@ -99,19 +99,15 @@ class NormSpecs(Family):
     def leave_parent_init(self, original: cst.Call, updated: cst.Call) -> Optional[cst.Call]:
         """`super().__init__(...)` or `Parent.__init__(self, ...)` in a subclass: read like a call of the parent."""
         openmmlab = self._openmmlab_parents[-1] if self._openmmlab_parents else None
-        if openmmlab is not None and _is_super_init(original):
+        if openmmlab is not None and parent_init_offset(original, self.visitor.scopes, lambda name: False) == 0:
             qualified, model = openmmlab
             name = f"{qualified.rsplit('.', 1)[-1]}.__init__ in {self._classes[-1][0].name.value}"
             return self._openmmlab_model(original, updated, qualified, model, name)
-        func = original.func
-        if not (self._classes and self._classes[-1][1] and isinstance(func, cst.Attribute) and func.attr.value == "__init__"):
+        if not (self._classes and self._classes[-1][1]):
             return None
         node, parent = self._classes[-1]
-        if isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name) and func.value.func.value == "super":
-            offset = 0
-        elif resolve(func.value, self.visitor.scopes) == parent:
-            offset = 1  # the explicit form passes self first
-        else:
+        offset = parent_init_offset(original, self.visitor.scopes, lambda name: name == parent)
+        if offset is None:
             return None
         factory = self.norm_factories[parent]
         if factory.kind == MONAI_HARD_WIRED:
@@ -759,13 +755,3 @@ def _config_dict(node: cst.Call, is_backbone: bool, specs: set[int], exempt: set
 
 def _called(call: cst.Call, name: str) -> bool:
     return isinstance(call.func, cst.Name) and call.func.value == name
-
-
-def _is_super_init(call: cst.Call) -> bool:
-    func = call.func
-    return (
-        isinstance(func, cst.Attribute)
-        and func.attr.value == "__init__"
-        and isinstance(func.value, cst.Call)
-        and _called(func.value, "super")
-    )

@@ -17,7 +17,7 @@ import libcst as cst
 from .. import layout
 from ..arguments import UNKNOWN, find_slot, literal_value
 from ..knowledge import TRACKING_KEYWORD, NormClass
-from ..scopes import resolve
+from ..scopes import parent_init_offset, resolve
 from . import Family
 from .constructors import LOCAL_CLASS_PREFIX
 
@@ -119,13 +119,10 @@ class _ParentInitFinder(cst.CSTVisitor):
         return False  # a nested function's super() is not this __init__'s
 
     def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        if not (isinstance(func, cst.Attribute) and func.attr.value == "__init__"):
-            return
-        if isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name) and func.value.func.value == "super":
-            self.calls.append((node, 0))
-        elif (resolve(func.value, self._scopes) or "").endswith("." + self._parent.name):
-            self.calls.append((node, 1))  # Parent.__init__(self, ...): assumed the norm parent
+        # Parent.__init__(self, ...) of a class named like the norm parent is assumed to be it.
+        offset = parent_init_offset(node, self._scopes, lambda name: (name or "").endswith("." + self._parent.name))
+        if offset is not None:
+            self.calls.append((node, offset))
 
 
 def _parameter(init: cst.FunctionDef, value: cst.BaseExpression) -> Optional[cst.Param]:
