@@ -44,7 +44,7 @@ class FileOutcome:
     seconds: Optional[float] = None  # time spent analysing it (None: it was never analysed)
     processed_alone: bool = False  # above HUGE_FILE_BYTES: analysed with no worker beside it
     new_bytes: Optional[bytes] = None  # fix mode: the fixed file (written by run_files, or for stdout)
-    noqa_problems: tuple[NoqaProblem, ...] = ()  # malformed `# noqa` comments, for warnings
+    noqa_problems: tuple[NoqaProblem, ...] = ()  # malformed noqa comments, for warnings
     # Fix mode: what remains, positioned in the fixed file; used once that file is written.
     findings_as_written: Optional[list[Finding]] = None
     builds_norm_layers: bool = False  # see scope_hazards
