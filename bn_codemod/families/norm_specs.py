@@ -224,28 +224,28 @@ class NormSpecs(Family):
             new_spec = self._config(original, spec, factory, what, type_key=True)
         else:
             new_spec = self._monai_spec(original, spec, factory, what)
-        return self._set_spec(original, updated, factory, slot, new_spec)
+        return self._set_spec(original, updated, factory.keyword, slot, new_spec)
 
     def _set_spec(
-        self, original: cst.Call, updated: cst.Call, factory: NormFactory, slot, new_spec: Optional[cst.BaseExpression]
+        self, original: cst.Call, updated: cst.Call, keyword: str, slot, new_spec: Optional[cst.BaseExpression]
     ) -> cst.Call:
+        """The call with the argument in `slot` (parameter `keyword`) replaced by `new_spec`."""
         if new_spec is None:
             return updated
         action = "set-positional" if slot.positional else "set-keyword"
-        self.visitor.record(original, action, _EMPTY.code_for_node(new_spec), slot.arg_index, keyword=factory.keyword)
+        self.visitor.record(original, action, _EMPTY.code_for_node(new_spec), slot.arg_index, keyword=keyword)
         new_args = list(updated.args)
         new_args[slot.arg_index] = new_args[slot.arg_index].with_changes(value=new_spec)
         return updated.with_changes(args=new_args)
 
     def _add_spec(
-        self, original: cst.Call, updated: cst.Call, factory: NormFactory, new_spec: Optional[cst.BaseExpression]
+        self, original: cst.Call, updated: cst.Call, keyword: str, new_spec: Optional[cst.BaseExpression]
     ) -> cst.Call:
-        """The call with `factory`'s parameter added as a keyword (none there yet)."""
+        """The call with `keyword=new_spec` added (no such argument there yet)."""
         if new_spec is None:
             return updated
-        value_source = _EMPTY.code_for_node(new_spec)
-        self.visitor.record(original, "add-keyword", value_source, keyword=factory.keyword)
-        return layout.append_keyword(updated, factory.keyword, new_spec)
+        self.visitor.record(original, "add-keyword", _EMPTY.code_for_node(new_spec), keyword=keyword)
+        return layout.append_keyword(updated, keyword, new_spec)
 
     def _openmmlab_model(
         self, original: cst.Call, updated: cst.Call, callee: str, model: OpenMMLabModel, name: str = "", offset: int = 0
@@ -281,10 +281,10 @@ class NormSpecs(Family):
         if not slot.absent:
             spec = original.args[slot.arg_index].value
             new_spec = self._config(original, spec, factory, f"{name}: {factory.keyword}", type_key=True)
-            return self._set_spec(original, updated, factory, slot, new_spec)
+            return self._set_spec(original, updated, factory.keyword, slot, new_spec)
         default = cst.parse_expression(factory.default_spec)
         new_spec = self._config(original, default, factory, f"{name}: the default {factory.keyword}", type_key=True)
-        return self._add_spec(original, updated, factory, new_spec)
+        return self._add_spec(original, updated, factory.keyword, new_spec)
 
     def _report_hard_wired(self, original: cst.Call, callee: str, factory: NormFactory) -> None:
         self.visitor.report(original, "BN004", f"{callee.rsplit('.', 1)[-1]} builds {factory.builds}; {RUNTIME_ADVICE}")
@@ -298,7 +298,7 @@ class NormSpecs(Family):
             )
             return updated
         new_spec = self._monai_spec(original, cst.parse_expression(factory.default_spec), factory, f"{what} (default)")
-        return self._add_spec(original, updated, factory, new_spec)
+        return self._add_spec(original, updated, factory.keyword, new_spec)
 
     def leave_subscript_call(self, original: cst.Call, updated: cst.Call) -> Optional[cst.Call]:
         """`Norm[Norm.BATCH, 2](64)`: the subscript is the class BatchNorm2d, so the call is BN001's."""
@@ -526,17 +526,9 @@ class NormSpecs(Family):
                 )
                 return updated
             new_value = self._config(original, given, factory, what, type_key=False)
-            if new_value is None:
-                return updated
-            new_source = _EMPTY.code_for_node(new_value)
         if slot.absent:
-            self.visitor.record(original, "add-keyword", new_source, keyword=keyword)
-            return layout.append_keyword(updated, keyword, new_value)
-        action = "set-positional" if slot.positional else "set-keyword"
-        self.visitor.record(original, action, new_source, slot.arg_index, keyword=keyword)
-        new_args = list(updated.args)
-        new_args[slot.arg_index] = new_args[slot.arg_index].with_changes(value=new_value)
-        return updated.with_changes(args=new_args)
+            return self._add_spec(original, updated, keyword, new_value)
+        return self._set_spec(original, updated, keyword, slot, new_value)
 
     def _pyg_resolver(self, original: cst.Call, updated: cst.Call, callee: str) -> cst.Call:
         """normalization_resolver("batch_norm", c, ...): the arguments after the query are the layer's own."""
