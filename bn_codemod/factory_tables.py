@@ -84,6 +84,13 @@ def loop_variable_use(scope: Union[ScopeNode, cst.ClassDef], name: str) -> str:
     return BUILDS if finder.mentions == finder.plain_calls + finder.loop_targets else MIXED
 
 
+def only_called_in(scope: cst.CSTNode, name: str) -> bool:
+    """Whether every mention of `name` in `scope` calls it or binds it (an assignment target, a parameter)."""
+    finder = _NameUses(name)
+    scope.visit(finder)
+    return finder.mentions == finder.calls + finder.bindings
+
+
 class TableMentions(_Mentions):
     """A table's mentions (see visible_dicts._Mentions), with the loops over it apart: `loops` holds, for each,
     its variable and the innermost function (or module) node, where that variable's mentions are read."""
@@ -154,7 +161,8 @@ def table_mentions(scope: ScopeNode, name: str) -> TableMentions:
 
 
 class _NameUses(cst.CSTVisitor):
-    """Mentions of one plain name: all of them, those that call it plainly, those bound by a `for`."""
+    """Mentions of one plain name (not an attribute's or a keyword's): all of them, those that call it (plainly),
+    those bound by a `for`, and those bound by an assignment or as a parameter."""
 
     def __init__(self, name: str) -> None:
         super().__init__()
@@ -163,6 +171,7 @@ class _NameUses(cst.CSTVisitor):
         self.calls = 0
         self.plain_calls = 0
         self.loop_targets = 0
+        self.bindings = 0
 
     def visit_Name(self, node: cst.Name) -> None:
         self.mentions += node.value == self._name
@@ -184,6 +193,15 @@ class _NameUses(cst.CSTVisitor):
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self._targets(element.value)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self.bindings += isinstance(node.target, cst.Name) and node.target.value == self._name
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.bindings += isinstance(node.target, cst.Name) and node.target.value == self._name
+
+    def visit_Param(self, node: cst.Param) -> None:
+        self.bindings += node.name.value == self._name
 
     def visit_Attribute(self, node: cst.Attribute) -> Optional[bool]:
         node.value.visit(self)  # `self.cls` is not the name cls

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Iterable, Optional
 
 import libcst as cst
 
+from ..factory_tables import only_called_in
 from ..knowledge import PARTIAL, TRACKING_KEYWORD, NormClass
 from ..scopes import resolve
 from . import Family
@@ -30,52 +31,6 @@ ESCAPING_CLASS = (
     "passed on), where partial(...) could raise TypeError: pass track_running_stats=False where its layers are "
     "built, or call torch.func.replace_all_batch_norm_modules_(model)"
 )
-
-
-class _Mentions(cst.CSTVisitor):
-    """Whether every mention of `name` (as a plain name: not an attribute's or a keyword's) is a call of it."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__()
-        self.name = name
-        self.only_called = True
-        self._called: set[int] = set()
-
-    def visit_Call(self, node: cst.Call) -> None:
-        self._called.add(id(node.func))
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
-        return False  # `.name` is an attribute, not the name
-
-    def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)
-        return False  # `name=` is a keyword
-
-    def visit_Param(self, node: cst.Param) -> bool:
-        if node.default is not None:
-            node.default.visit(self)
-        return False  # the parameter's own name binds it
-
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> bool:
-        return not (isinstance(node.target, cst.Name) and node.target.value == self.name)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> bool:
-        if isinstance(node.target, cst.Name) and node.target.value == self.name:
-            if node.value is not None:
-                node.value.visit(self)
-            return False
-        return True
-
-    def visit_Name(self, node: cst.Name) -> None:
-        if node.value == self.name and id(node) not in self._called:
-            self.only_called = False
-
-
-def only_called_in(scope: cst.CSTNode, name: str) -> bool:
-    mentions = _Mentions(name)
-    scope.visit(mentions)
-    return mentions.only_called
 
 
 class Factories(Family):
